@@ -1,0 +1,104 @@
+/**
+ * The one typed bridge between the participant UI (renderer) and its engine. The Electron preload
+ * implements it over IPC; `fedunify join --ui` implements it over an authenticated local WebSocket.
+ * The renderer imports only these types.
+ */
+import type { Ack, BackendInfo, DatasetSummary, JobAssignment, LogEntry } from './protocol.ts';
+
+/** Where local data comes from. */
+export type DataSource =
+  | {
+      kind: 'fashion-mnist';
+      path?: string;
+      owner?: {
+        env: 'V' | 'H' | 'iid' | 'dirichlet';
+        index: number;
+        seed: number;
+        owners?: number;
+        alpha?: number;
+      };
+      limit?: number;
+    }
+  | { kind: 'idx'; imagesPath: string; labelsPath: string; testImagesPath?: string; testLabelsPath?: string }
+  | { kind: 'folder'; path: string }
+  | { kind: 'csv'; path: string };
+
+/** What the Data screen shows: counts, a histogram, a grid of samples, and what does not fit the job. */
+export interface DataPreview {
+  source: DataSource;
+  description: string;
+  summary: DatasetSummary;
+  /** Up to 32 samples: grayscale or RGB pixels 0..255, row-major HWC. */
+  samples: { label: number; width: number; height: number; channels: number; pixels: number[] }[];
+  /** Human-readable problems against the job's schema; empty when the data fits. */
+  problems: string[];
+}
+
+export interface TrainingProgress {
+  round: number;
+  epoch: number;
+  epochs: number;
+  samplesDone: number;
+  samplesTotal: number;
+  loss: number;
+  accuracy: number;
+  samplesPerSec: number;
+  etaSec: number | null;
+}
+
+/** One row of the participant's rounds table (shaped like the paper's Tables 3 and 4). */
+export interface ParticipantRoundRow {
+  round: number;
+  localAccuracy: number | null;
+  localTestAccuracy: number | null;
+  hubAccuracy: number | null;
+  unifiedLocalAccuracy: number | null;
+  method: string;
+}
+
+/** What left the machine, per round. */
+export interface OutboundRecord {
+  round: number;
+  event: string;
+  bytes: number;
+  sha256: string;
+  at: string;
+  approvedBy: 'auto' | 'user';
+}
+
+export interface ParticipantState {
+  connection: 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error' | 'finished';
+  connectionDetail: string;
+  hub: { url: string; fingerprint: string | null; org: string } | null;
+  job: JobAssignment | null;
+  data: DataPreview | null;
+  backend: BackendInfo | null;
+  training: TrainingProgress | null;
+  rounds: ParticipantRoundRow[];
+  outbound: OutboundRecord[];
+  approveUploads: boolean;
+  pendingApproval: { round: number; bytes: number; sha256: string } | null;
+  logs: LogEntry[];
+}
+
+export type BridgeEvent =
+  | { type: 'state'; state: ParticipantState }
+  | { type: 'progress'; progress: TrainingProgress }
+  | { type: 'log'; entry: LogEntry };
+
+/** What the participant UI can ask of its engine. */
+export interface ParticipantBridge {
+  getState(): Promise<ParticipantState>;
+  /** Decodes an invite and asks the hub who it is, without joining. */
+  inspectInvite(
+    invite: string,
+  ): Promise<Ack<{ hub: { url: string; fingerprint: string | null; org: string } }>>;
+  loadData(source: DataSource): Promise<Ack<{ preview: DataPreview }>>;
+  join(invite: string): Promise<Ack>;
+  leave(): Promise<void>;
+  setApproveUploads(on: boolean): Promise<void>;
+  decideUpload(round: number, approve: boolean): Promise<void>;
+  /** A native file/folder dialog; null where there is none (browser UI: the user types a path). */
+  pickPath(kind: 'file' | 'folder'): Promise<string | null>;
+  subscribe(listener: (event: BridgeEvent) => void): () => void;
+}

@@ -1,0 +1,91 @@
+/**
+ * The job an operator creates (JSON or YAML), validated at runtime with zod. Shared by the hub,
+ * the CLI and the console's YAML editor, so an error reads the same everywhere.
+ */
+import { z } from 'zod';
+import { UNIFY_METHODS } from '../unify/types.ts';
+import { PAPER_CNN } from '../model/spec.ts';
+
+const positiveInt = z.number().int().positive();
+
+export const layerSpecSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('conv2d'),
+    filters: positiveInt.max(4096),
+    kernelSize: positiveInt.max(15),
+    strides: positiveInt.max(8).optional(),
+    padding: z.enum(['same', 'valid']).optional(),
+    activation: z.enum(['relu', 'linear']).optional(),
+  }),
+  z.object({
+    type: z.literal('maxPool2d'),
+    poolSize: positiveInt.max(8),
+    strides: positiveInt.max(8).optional(),
+    padding: z.enum(['same', 'valid']).optional(),
+  }),
+  z.object({ type: z.literal('flatten') }),
+  z.object({
+    type: z.literal('dense'),
+    units: positiveInt.max(65536),
+    activation: z.enum(['relu', 'softmax', 'linear']).optional(),
+  }),
+  z.object({ type: z.literal('dropout'), rate: z.number().min(0).lt(1) }),
+]);
+
+export const modelSpecSchema = z.object({
+  name: z.string().min(1).max(100),
+  inputShape: z.tuple([positiveInt.max(1024), positiveInt.max(1024), positiveInt.max(4)]),
+  numClasses: z.number().int().min(2).max(1000),
+  layers: z.array(layerSpecSchema).min(1).max(64),
+});
+
+/** Where the hub finds its own test set (the paper's parameter-server test images). */
+export const hubEvaluationSchema = z.object({
+  /** 'fashion-mnist' (located like the CLI does) or a path to a dataset the hub can read. */
+  data: z.string().min(1),
+  /** Reproduce a paper environment's hub test split instead of the plain test file. */
+  partition: z
+    .object({
+      env: z.enum(['V', 'H', 'iid', 'dirichlet']),
+      seed: z.number().int(),
+      owners: positiveInt.max(1000).optional(),
+      alpha: z.number().positive().optional(),
+    })
+    .optional(),
+  limit: positiveInt.optional(),
+});
+
+export const jobSpecSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    /** 'paper-cnn' or a full model spec. */
+    model: z.union([z.literal('paper-cnn'), modelSpecSchema]).default('paper-cnn'),
+    method: z.enum(UNIFY_METHODS).default('avg'),
+    trimBeta: z.number().min(0).lt(0.5).optional(),
+    /** Methods also evaluated on the same updates each round (the paper's avg/max/absmax columns). */
+    compareMethods: z.array(z.enum(UNIFY_METHODS)).default(['avg', 'max', 'absmax']),
+    rounds: positiveInt.max(100000),
+    localEpochs: z.number().positive().max(1000).default(1),
+    /** When set, train this many batches per round instead of whole epochs. */
+    localSteps: positiveInt.optional(),
+    batchSize: positiveInt.max(4096).default(64),
+    learningRate: z.number().positive().max(10).default(0.001),
+    optimizer: z.enum(['adam', 'sgd']).default('adam'),
+    /** Stop when every participant's local accuracy of the unified model reaches this (0..1). */
+    targetAccuracy: z.number().gt(0).max(1).optional(),
+    minParticipants: positiveInt.max(10000).default(2),
+    roundDeadlineSec: positiveInt.max(7 * 24 * 3600).default(3600),
+    seed: z.number().int().default(1),
+    hubEvaluation: hubEvaluationSchema.optional(),
+  })
+  .strict();
+
+/** A job as written by an operator (defaults not yet applied). */
+export type JobSpecInput = z.input<typeof jobSpecSchema>;
+/** A validated job with defaults applied. */
+export type JobSpec = z.output<typeof jobSpecSchema>;
+
+/** The model spec a job trains, with 'paper-cnn' resolved. */
+export function resolveModel(spec: JobSpec): z.output<typeof modelSpecSchema> {
+  return spec.model === 'paper-cnn' ? PAPER_CNN : spec.model;
+}

@@ -1,0 +1,252 @@
+/**
+ * The federation and operator protocols: one typed contract for both sides (socket.io typed
+ * events), plus zod schemas to check every message on arrival. Binary weights travel as
+ * Uint8Array produced by `encodeWeights` (weights-codec.ts), never as JSON arrays.
+ */
+import { z } from 'zod';
+import type { JobSpec } from './job-spec.ts';
+import type { ModelSpec } from '../model/spec.ts';
+import type { UnifyMethod } from '../unify/types.ts';
+
+/** Bumped on any incompatible change; the hub refuses other versions at the handshake. */
+export const PROTOCOL_VERSION = 1;
+
+export const FEDERATION_NAMESPACE = '/federation';
+export const OPERATOR_NAMESPACE = '/operator';
+
+/** Every acknowledged request answers with this. */
+export type Ack<T = object> = ({ ok: true } & T) | { ok: false; error: string; code: ErrorCode };
+
+export type ErrorCode =
+  | 'bad-request'
+  | 'unauthorized'
+  | 'version-mismatch'
+  | 'schema-mismatch'
+  | 'wrong-round'
+  | 'bad-weights'
+  | 'too-large'
+  | 'rate-limited'
+  | 'not-found'
+  | 'conflict'
+  | 'internal';
+
+/** Handshake `auth` of a participant socket. */
+export const participantAuthSchema = z.object({
+  token: z.string().min(16).max(512),
+  protocolVersion: z.number().int(),
+  /** Stable per installation, so a reconnect is recognised as the same participant. */
+  instanceId: z.string().min(1).max(128),
+});
+export type ParticipantAuth = z.infer<typeof participantAuthSchema>;
+
+/** What a participant says about its local data: shapes and counts, never the data. */
+export const datasetSummarySchema = z.object({
+  inputShape: z.tuple([
+    z.number().int().positive(),
+    z.number().int().positive(),
+    z.number().int().positive(),
+  ]),
+  numClasses: z.number().int().positive(),
+  classCounts: z.array(z.number().int().nonnegative()).max(1000),
+  trainSamples: z.number().int().nonnegative(),
+  testSamples: z.number().int().nonnegative(),
+});
+export type DatasetSummary = z.infer<typeof datasetSummarySchema>;
+
+export const backendInfoSchema = z.object({
+  backend: z.string().max(64),
+  device: z.string().max(256),
+  /** Why better backends were not used ("tfjs-node-gpu not installed", ...). */
+  notes: z.array(z.string().max(500)).max(10),
+});
+export type BackendInfo = z.infer<typeof backendInfoSchema>;
+
+export const readySchema = z.object({ dataset: datasetSummarySchema, backend: backendInfoSchema });
+export type ReadyMessage = z.infer<typeof readySchema>;
+
+export const localMetricsSchema = z.object({
+  loss: z.number().finite(),
+  accuracy: z.number().min(0).max(1),
+  testLoss: z.number().finite().nullable(),
+  testAccuracy: z.number().min(0).max(1).nullable(),
+  samplesPerSec: z.number().nonnegative().finite(),
+  durationMs: z.number().nonnegative().finite(),
+});
+export type LocalMetrics = z.infer<typeof localMetricsSchema>;
+
+export const roundUpdateSchema = z.object({
+  jobId: z.string().min(1).max(64),
+  round: z.number().int().positive(),
+  samples: z.number().int().positive(),
+  metrics: localMetricsSchema,
+  weights: z.instanceof(Uint8Array),
+});
+export type RoundUpdate = z.infer<typeof roundUpdateSchema>;
+
+export const roundEvalSchema = z.object({
+  jobId: z.string().min(1).max(64),
+  round: z.number().int().positive(),
+  accuracy: z.number().min(0).max(1),
+  loss: z.number().finite(),
+  samples: z.number().int().nonnegative(),
+});
+export type RoundEval = z.infer<typeof roundEvalSchema>;
+
+export const participantStatusSchema = z.object({
+  state: z.enum([
+    'idle',
+    'loading-data',
+    'ready',
+    'training',
+    'evaluating',
+    'awaiting-approval',
+    'uploading',
+    'waiting',
+  ]),
+  round: z.number().int().nonnegative().optional(),
+  samplesDone: z.number().nonnegative().optional(),
+  samplesTotal: z.number().nonnegative().optional(),
+  samplesPerSec: z.number().nonnegative().optional(),
+});
+export type ParticipantStatus = z.infer<typeof participantStatusSchema>;
+
+/** The job as a participant sees it. */
+export interface JobAssignment {
+  jobId: string;
+  name: string;
+  model: ModelSpec;
+  method: UnifyMethod;
+  rounds: number;
+  localEpochs: number;
+  localSteps: number | null;
+  batchSize: number;
+  learningRate: number;
+  optimizer: 'adam' | 'sgd';
+  targetAccuracy: number | null;
+  /** The round the job is at (0 before the first round starts). */
+  currentRound: number;
+}
+
+export interface RoundStart {
+  jobId: string;
+  round: number;
+  /** Unix ms after which the hub may close the round without this participant. */
+  deadline: number;
+  weights: Uint8Array;
+}
+
+export interface RoundUnified {
+  jobId: string;
+  round: number;
+  method: UnifyMethod;
+  weights: Uint8Array;
+  /** The unified model's accuracy on the hub's test set, when the job gives one. */
+  hubAccuracy: number | null;
+}
+
+export interface JobEnd {
+  jobId: string;
+  reason: 'target-reached' | 'round-limit' | 'aborted';
+  finalRound: number;
+}
+
+/** Hub → participant. */
+export interface FederationServerEvents {
+  'job:assign': (job: JobAssignment) => void;
+  'round:start': (msg: RoundStart) => void;
+  'round:unified': (msg: RoundUnified) => void;
+  'job:end': (msg: JobEnd) => void;
+  'hub:error': (msg: { code: ErrorCode; message: string }) => void;
+}
+
+/** Participant → hub. Every request is acknowledged. */
+export interface FederationClientEvents {
+  'participant:ready': (msg: ReadyMessage, ack: (res: Ack) => void) => void;
+  'round:update': (msg: RoundUpdate, ack: (res: Ack<{ bytes: number; sha256: string }>) => void) => void;
+  'round:eval': (msg: RoundEval, ack: (res: Ack) => void) => void;
+  'participant:status': (msg: ParticipantStatus) => void;
+}
+
+// ---- Operator side: REST for commands and reads, /operator socket for live pushes. ----
+
+export type JobStatus = 'waiting' | 'running' | 'completed' | 'aborted' | 'failed';
+
+export interface JobRecord {
+  id: string;
+  spec: JobSpec;
+  status: JobStatus;
+  currentRound: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Why the job ended, or what it waits for ("waiting for 2 participants, 1 connected"). */
+  statusDetail: string;
+}
+
+export interface ParticipantRecord {
+  id: string;
+  jobId: string;
+  inviteId: string;
+  name: string;
+  connected: boolean;
+  state: ParticipantStatus['state'] | 'offline';
+  round: number;
+  samplesPerSec: number | null;
+  dataset: DatasetSummary | null;
+  backend: BackendInfo | null;
+  lastSeen: string;
+}
+
+export interface RoundRecord {
+  jobId: string;
+  round: number;
+  method: UnifyMethod;
+  startedAt: string;
+  completedAt: string | null;
+  /** Per participant: sample count and local metrics of its update, then its eval of the unified model. */
+  participants: {
+    participantId: string;
+    name: string;
+    samples: number;
+    localAccuracy: number | null;
+    localTestAccuracy: number | null;
+    unifiedLocalAccuracy: number | null;
+    bytes: number;
+    sha256: string;
+  }[];
+  /** Hub-test accuracy of each method on this round's updates (the job's method drives the next round). */
+  methods: { method: UnifyMethod; hubAccuracy: number | null; hubLoss: number | null }[];
+  hubAccuracy: number | null;
+  unifyMs: number | null;
+}
+
+export interface InviteRecord {
+  id: string;
+  /** The organization invited. */
+  name: string;
+  /** The job it joins; null: the hub's oldest waiting or running job. */
+  jobId: string | null;
+  createdAt: string;
+  revoked: boolean;
+  /** Present only in the answer that creates it: the token is stored hashed. */
+  invite?: string;
+}
+
+export interface LogEntry {
+  ts: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  source: string;
+  message: string;
+  jobId?: string;
+}
+
+/** Hub → operator console. */
+export interface OperatorServerEvents {
+  'job:changed': (job: JobRecord) => void;
+  'job:deleted': (msg: { jobId: string }) => void;
+  'participant:changed': (p: ParticipantRecord) => void;
+  'round:changed': (r: RoundRecord) => void;
+  'log:entry': (e: LogEntry) => void;
+}
+
+/** Operator console → hub (none: commands go through the REST API). */
+export type OperatorClientEvents = Record<string, never>;
