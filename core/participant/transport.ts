@@ -1,0 +1,138 @@
+/**
+ * The real transport: socket.io over WebSocket only, the hub's certificate pinned by the
+ * fingerprint from the invite (never `rejectUnauthorized: false`). socket.io's own reconnection is
+ * off: the engine reconnects with its own backoff so it can say when the next attempt comes.
+ */
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { pinnedTlsOptions, type PinnedTlsOptions } from '../net/pinned-tls.ts';
+import {
+  FEDERATION_NAMESPACE,
+  type Ack,
+  type FederationClientEvents,
+  type FederationServerEvents,
+  type ParticipantAuth,
+  type ParticipantStatus,
+} from '../wire/protocol.ts';
+import type { AckedEvent, ClientPayload, FederationConnection, TransportFactory } from './types.ts';
+
+type FederationSocket = Socket<FederationServerEvents, FederationClientEvents>;
+type Handler = (...args: unknown[]) => void;
+
+/** Connects to a hub's /federation namespace over pinned TLS WebSocket. */
+export const socketTransport: TransportFactory = (opts) => new SocketConnection(opts);
+
+class SocketConnection implements FederationConnection {
+  private socket: FederationSocket | null = null;
+  private readonly handlers: [string, Handler][] = [];
+  private connectError: ((err: { message: string; code?: string }) => void) | null = null;
+  private closed = false;
+  private opening = false;
+
+  constructor(
+    private readonly opts: {
+      url: string;
+      fingerprint: string | null;
+      auth: ParticipantAuth;
+      maxBytes?: number;
+    },
+  ) {}
+
+  get connected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  on<E extends keyof FederationServerEvents>(event: E, handler: FederationServerEvents[E]): void {
+    // The handler's type comes from the same event map; socket.io's generic `on` cannot be indexed by E.
+    this.handlers.push([event, handler as Handler]);
+  }
+
+  onConnect(handler: () => void): void {
+    this.handlers.push(['connect', handler]);
+  }
+
+  onDisconnect(handler: (reason: string, byServer: boolean) => void): void {
+    this.handlers.push([
+      'disconnect',
+      (reason) => handler(String(reason), reason === 'io server disconnect'),
+    ]);
+  }
+
+  onConnectError(handler: (err: { message: string; code?: string }) => void): void {
+    this.connectError = handler;
+    this.handlers.push([
+      'connect_error',
+      (err) => {
+        const e = err as Error & { data?: { code?: unknown } };
+        handler({ message: e.message, code: typeof e.data?.code === 'string' ? e.data.code : undefined });
+      },
+    ]);
+  }
+
+  async request<E extends AckedEvent>(
+    event: E,
+    msg: ClientPayload<E>,
+    timeoutMs: number,
+  ): Promise<Ack<object>> {
+    if (!this.socket) throw new Error('not connected');
+    // The typed emitWithAck cannot take a generic event key; payload and answer types come from the same map.
+    const timed = this.socket.timeout(timeoutMs) as unknown as {
+      emitWithAck(e: string, m: unknown): Promise<Ack<object>>;
+    };
+    return await timed.emitWithAck(event, msg);
+  }
+
+  notify(msg: ParticipantStatus): void {
+    this.socket?.emit('participant:status', msg);
+  }
+
+  open(): void {
+    if (this.socket) {
+      this.socket.connect();
+      return;
+    }
+    if (this.opening) return;
+    this.opening = true;
+    void this.create()
+      .catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        // A certificate that is not the pinned one is not fixed by retrying.
+        const code = message.includes('your invite pins') ? 'pin-mismatch' : undefined;
+        this.connectError?.({ message, code });
+      })
+      .finally(() => (this.opening = false));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+  }
+
+  private async create(): Promise<void> {
+    const { url, fingerprint, auth, maxBytes } = this.opts;
+    let tls: Partial<PinnedTlsOptions> = {};
+    if (fingerprint) tls = await pinnedTlsOptions(url, fingerprint);
+    else if (new URL(url).protocol === 'https:') {
+      throw new Error(
+        `The invite for ${url} carries no certificate fingerprint; ask the operator for a new invite.`,
+      );
+    }
+    if (this.closed) return;
+    const options: Partial<ManagerOptions & SocketOptions> & Record<string, unknown> = {
+      transports: ['websocket'],
+      upgrade: false,
+      reconnection: false,
+      autoConnect: false,
+      forceNew: true,
+      timeout: 20_000,
+      auth,
+      maxPayload: maxBytes ? maxBytes * 2 : undefined,
+      ...tls,
+    };
+    const socket: FederationSocket = io(new URL(FEDERATION_NAMESPACE, url).toString(), options);
+    const on = socket.on.bind(socket) as (event: string, handler: Handler) => void;
+    for (const [event, handler] of this.handlers) on(event, handler);
+    this.socket = socket;
+    socket.connect();
+  }
+}
