@@ -1,0 +1,42 @@
+/**
+ * The participant's real runtime: TensorFlow.js through core/train (backend), core/model (the
+ * network) and the binary weights codec. Loaded lazily by the engine, so tests that pass a fake
+ * runtime never load tfjs.
+ */
+import { buildModel, getWeights, setWeights } from '../model/build.ts';
+import { weightManifest } from '../model/manifest.ts';
+import type { ModelSpec } from '../model/spec.ts';
+import { BACKEND_PREFERENCES, selectBackend, type BackendPreference } from '../train/backend.ts';
+import { decodeWeights, encodeWeights } from '../wire/weights-codec.ts';
+import { checkAgainstModel, loadLocalData } from './local-data.ts';
+import { evaluateModel, trainModel } from './train-adapter.ts';
+import type { LocalModel, ParticipantRuntime } from './types.ts';
+
+/** The TensorFlow.js runtime used outside tests. */
+export function createDefaultRuntime(): ParticipantRuntime {
+  return {
+    async selectBackend(pref) {
+      if (!(BACKEND_PREFERENCES as readonly string[]).includes(pref)) {
+        throw new Error(`Unknown backend "${pref}"; use one of ${BACKEND_PREFERENCES.join(', ')}.`);
+      }
+      return selectBackend(pref as BackendPreference);
+    },
+    loadData: (source, opts) => loadLocalData(source, opts),
+    checkData: (data, model) => checkAgainstModel(data.summary, model),
+    manifest: (model) => weightManifest(model),
+    async createModel(spec: ModelSpec): Promise<LocalModel> {
+      const model = buildModel(spec);
+      const manifest = weightManifest(spec);
+      return {
+        manifest,
+        setWeights: (w) => setWeights(model, w),
+        getWeights: () => getWeights(model),
+        train: (opts) => trainModel(model, opts),
+        evaluate: (data) => evaluateModel(model, data),
+        dispose: () => model.dispose(),
+      };
+    },
+    encodeWeights: (manifest, weights) => encodeWeights(manifest, weights),
+    decodeWeights: (bytes, manifest) => decodeWeights(bytes, manifest),
+  };
+}
