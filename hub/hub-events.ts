@@ -1,0 +1,80 @@
+/**
+ * The hub's internal change feed: the coordinator and the API publish what changed, the operator
+ * namespace forwards it to consoles. Also the hub's logger, which stores, prints and publishes.
+ */
+import { EventEmitter } from 'node:events';
+import type { LogEntry, OperatorServerEvents } from '../core/wire/protocol.ts';
+import type { Store } from './store.ts';
+
+type EventName = keyof OperatorServerEvents;
+
+/** A typed publish/subscribe channel for the operator events. */
+export class HubEvents {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(1000);
+  }
+
+  /** Publishes one change. */
+  emit<E extends EventName>(event: E, ...args: Parameters<OperatorServerEvents[E]>): void {
+    this.emitter.emit(event, ...args);
+  }
+
+  /** Subscribes; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: OperatorServerEvents[E]): () => void {
+    this.emitter.on(event, listener);
+    return () => this.emitter.off(event, listener);
+  }
+}
+
+export type LogLevel = LogEntry['level'];
+const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Writes log entries to the store (per job), to the console (by level) and to the feed. */
+export class HubLogger {
+  constructor(
+    private readonly store: Store,
+    private readonly events: HubEvents,
+    private readonly printLevel: LogLevel | 'silent',
+  ) {}
+
+  /** Logs one message; `jobId` files it under a job's logs. */
+  log(level: LogLevel, source: string, message: string, jobId?: string): void {
+    const entry: LogEntry = {
+      ts: new Date().toISOString(),
+      level,
+      source,
+      message,
+      ...(jobId ? { jobId } : {}),
+    };
+    if (jobId && level !== 'debug') {
+      try {
+        this.store.log(entry);
+      } catch {
+        // The store may be closed during shutdown; the console line below still says it.
+      }
+    }
+    if (this.printLevel !== 'silent' && LEVELS.indexOf(level) >= LEVELS.indexOf(this.printLevel)) {
+      const line = `${entry.ts} ${level.toUpperCase()} [${source}]${jobId ? ` ${jobId}` : ''} ${message}`;
+      if (level === 'error' || level === 'warn') console.error(line);
+      else console.log(line);
+    }
+    if (level !== 'debug') this.events.emit('log:entry', entry);
+  }
+
+  /** Shorthand for info. */
+  info(source: string, message: string, jobId?: string): void {
+    this.log('info', source, message, jobId);
+  }
+
+  /** Shorthand for warn. */
+  warn(source: string, message: string, jobId?: string): void {
+    this.log('warn', source, message, jobId);
+  }
+
+  /** Shorthand for error. */
+  error(source: string, message: string, jobId?: string): void {
+    this.log('error', source, message, jobId);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The operator's REST API over the hub's HTTPS server: POST /api/login for a bearer token, then
+ * jobs, invites and results (route modules under hub/routes). GET /api/hub needs no token.
+ * Everything else that is not /api is the operator console.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { PROTOCOL_VERSION } from '../core/wire/protocol.ts';
+import { HttpError, readJson, sendJson, type Route } from './http-util.ts';
+import type { OperatorSessions } from './operator-auth.ts';
+import type { ApiDeps } from './routes/api-context.ts';
+import { jobRoutes } from './routes/job-routes.ts';
+import { inviteRoutes } from './routes/invite-routes.ts';
+import { resultRoutes } from './routes/result-routes.ts';
+import { serveConsole } from './static-console.ts';
+
+const loginSchema = z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(500) });
+
+/** The hub's version, read once from package.json. */
+export const HUB_VERSION: string = await (async () => {
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? '0.0.0';
+})();
+
+/** The bearer token of a request (Authorization header). */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+}
+
+/** Builds the request handler of the HTTPS server (socket.io attaches its own path first). */
+export function createOperatorApi(
+  deps: ApiDeps & { sessions: OperatorSessions; consoleDir: string },
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      pattern: /^\/api\/hub$/,
+      auth: false,
+      handle: ({ res }) =>
+        sendJson(res, 200, { version: HUB_VERSION, protocolVersion: PROTOCOL_VERSION, ...deps.hubInfo() }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/login$/,
+      auth: false,
+      handle: async ({ req, res }) => {
+        const parsed = loginSchema.safeParse(await readJson(req, 16 * 1024));
+        if (!parsed.success)
+          throw new HttpError(400, 'Log in with a JSON body { "username": "...", "password": "..." }.');
+        const token = await deps.sessions.login(parsed.data.username, parsed.data.password);
+        if (!token) {
+          deps.log.warn('operator', `failed login for "${parsed.data.username.slice(0, 60)}"`);
+          throw new HttpError(
+            401,
+            'Wrong username or password. The first start of the hub printed them (and wrote dataDir/operator.json).',
+          );
+        }
+        sendJson(res, 200, { token, username: parsed.data.username });
+      },
+    },
+    ...jobRoutes(deps),
+    ...inviteRoutes(deps),
+    ...resultRoutes(deps),
+  ];
+
+  const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'https://hub.invalid');
+    if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        throw new HttpError(405, `${req.method} is not allowed here.`);
+      serveConsole(deps.consoleDir, req, res);
+      return;
+    }
+    const matches = routes.filter((r) => r.pattern.test(url.pathname));
+    if (matches.length === 0) throw new HttpError(404, `No API route ${url.pathname}.`);
+    const route = matches.find((r) => r.method === req.method);
+    if (!route)
+      throw new HttpError(
+        405,
+        `${req.method} ${url.pathname} is not allowed; use ${matches.map((r) => r.method).join(' or ')}.`,
+      );
+    let operator = '';
+    if (route.auth) {
+      const who = deps.sessions.check(bearerToken(req));
+      if (!who)
+        throw new HttpError(401, 'Log in first: POST /api/login, then send "Authorization: Bearer <token>".');
+      operator = who;
+    }
+    const params = (route.pattern.exec(url.pathname)?.groups ?? {}) as Record<string, string>;
+    await route.handle({ req, res, params, query: url.searchParams, operator });
+  };
+
+  return (req, res) => {
+    dispatch(req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) {
+        sendJson(res, err.status, { error: err.message, ...err.extra });
+      } else {
+        deps.log.error('operator', `${req.method} ${req.url} failed: ${(err as Error).stack ?? String(err)}`);
+        sendJson(res, 500, { error: 'The hub failed to handle this request; see its log.' });
+      }
+    });
+  };
+}

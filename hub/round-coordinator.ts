@@ -1,0 +1,519 @@
+/**
+ * One job's synchronous rounds (paper, Lee 2021, section 3 steps 1-5): send the global weights,
+ * collect one update per participant, close the round when all have reported or the deadline has
+ * passed with the quorum met, unify (and compare methods on the hub test set), send the result,
+ * collect evals, then stop on the target accuracy or the round limit, or start the next round.
+ * Policy lives here; the math is in core/unify and the bytes in core/wire/weights-codec.
+ */
+import type { Socket } from 'socket.io';
+import type {
+  Ack,
+  FederationClientEvents,
+  FederationServerEvents,
+  JobAssignment,
+  JobEnd,
+  JobRecord,
+  ReadyMessage,
+  RoundUpdate,
+} from '../core/wire/protocol.ts';
+import type { UnifyMethod } from '../core/unify/types.ts';
+import { resolveModel } from '../core/wire/job-spec.ts';
+import type { Store } from './store.ts';
+import type { HubEvents, HubLogger } from './hub-events.ts';
+import { jobModel, sha256Hex, type JobModel } from './model-ops.ts';
+import type { HubEvaluator } from './hub-evaluator.ts';
+import { closeRound, type RoundState } from './round-closer.ts';
+
+export type FederationSocket = Socket<FederationClientEvents, FederationServerEvents>;
+
+/** A connected participant of this job. */
+interface Conn {
+  socket: FederationSocket;
+  name: string;
+  ready: boolean;
+}
+
+/** What a runner needs from the hub. */
+export interface RunnerDeps {
+  store: Store;
+  events: HubEvents;
+  log: HubLogger;
+  /** Creates the hub-test evaluator of a job that has `hubEvaluation` (null: none). */
+  evaluatorFor: (job: JobRecord) => HubEvaluator | null;
+}
+
+/** Drives the rounds of one job. */
+export class JobRunner {
+  readonly model: JobModel;
+  readonly conns = new Map<string, Conn>();
+  job: JobRecord;
+  round: RoundState | null = null;
+  global: Float32Array[];
+  globalBytes: Uint8Array;
+  evaluator: HubEvaluator | null = null;
+  private evalTimer: NodeJS.Timeout | null = null;
+  private evalWaiting = new Set<string>();
+
+  constructor(
+    readonly deps: RunnerDeps,
+    job: JobRecord,
+  ) {
+    this.job = job;
+    this.model = jobModel(job.spec);
+    const saved = deps.store.rounds.checkpoint(job.id);
+    if (saved) {
+      this.globalBytes = saved.weights;
+      this.global = this.model.decode(saved.weights);
+    } else {
+      this.global = this.model.initial();
+      this.globalBytes = this.model.encode(this.global);
+      deps.store.rounds.putCheckpoint(job.id, 0, this.globalBytes, sha256Hex(this.globalBytes));
+    }
+    if (job.status === 'running') this.resume();
+  }
+
+  /** The job as a participant sees it. */
+  assignment(): JobAssignment {
+    const s = this.job.spec;
+    return {
+      jobId: this.job.id,
+      name: s.name,
+      model: resolveModel(s),
+      method: s.method,
+      rounds: s.rounds,
+      localEpochs: s.localEpochs,
+      localSteps: s.localSteps ?? null,
+      batchSize: s.batchSize,
+      learningRate: s.learningRate,
+      optimizer: s.optimizer,
+      targetAccuracy: s.targetAccuracy ?? null,
+      currentRound: this.job.currentRound,
+    };
+  }
+
+  /** Whether the job still takes participants. */
+  isActive(): boolean {
+    return this.job.status === 'waiting' || this.job.status === 'running';
+  }
+
+  /** Sets status and detail, stores them and tells the consoles. */
+  setJob(patch: Parameters<Store['updateJob']>[1]): void {
+    this.job = this.deps.store.updateJob(this.job.id, patch);
+    this.deps.events.emit('job:changed', this.job);
+  }
+
+  /** Publishes a participant's current record. */
+  publishParticipant(participantId: string): void {
+    const p = this.deps.store.getParticipant(participantId);
+    if (!p) return;
+    const { instanceId: _instanceId, ...rest } = p;
+    this.deps.events.emit('participant:changed', { ...rest, connected: this.conns.has(participantId) });
+  }
+
+  /** Publishes a round's current record. */
+  publishRound(round: number): void {
+    const names = new Map(this.deps.store.listParticipants(this.job.id).map((p) => [p.id, p.name]));
+    const rec = this.deps.store.rounds.recordOf(this.job.id, round, names);
+    if (rec) this.deps.events.emit('round:changed', rec);
+  }
+
+  /** A participant connected: remember its socket (a second socket of the same one replaces the first). */
+  attach(participantId: string, name: string, socket: FederationSocket): void {
+    const old = this.conns.get(participantId);
+    if (old && old.socket.id !== socket.id) {
+      old.socket.emit('hub:error', {
+        code: 'conflict',
+        message: 'This participant connected again from elsewhere.',
+      });
+      old.socket.disconnect(true);
+    }
+    this.conns.set(participantId, { socket, name, ready: false });
+    void socket.join(`job:${this.job.id}`);
+    socket.emit('job:assign', this.assignment());
+    this.deps.store.audit(this.job.id, participantId, 'connected', { name, socket: socket.id });
+    this.publishParticipant(participantId);
+  }
+
+  /** A participant's socket closed: it leaves the open round (its sent update stays). */
+  detach(participantId: string, socketId: string): void {
+    const conn = this.conns.get(participantId);
+    if (!conn || conn.socket.id !== socketId) return;
+    this.conns.delete(participantId);
+    this.deps.store.updateParticipant(participantId, { state: 'offline' });
+    this.deps.log.info('federation', `${conn.name} disconnected`, this.job.id);
+    this.publishParticipant(participantId);
+    if (this.round) this.round.members.delete(participantId);
+    this.evalWaiting.delete(participantId);
+    this.refresh();
+  }
+
+  /** `participant:ready`: checks the dataset against the job, then lets it into a round. */
+  ready(participantId: string, msg: ReadyMessage): Ack {
+    const conn = this.conns.get(participantId);
+    if (!conn) return { ok: false, code: 'not-found', error: 'This socket has no job assigned.' };
+    const model = resolveModel(this.job.spec);
+    const [h, w, c] = msg.dataset.inputShape;
+    const [eh, ew, ec] = model.inputShape;
+    const problems: string[] = [];
+    if (h !== eh || w !== ew || c !== ec) {
+      problems.push(
+        `images are ${h}×${w}×${c}, the job's model takes ${eh}×${ew}×${ec}: resize or convert them`,
+      );
+    }
+    if (msg.dataset.numClasses !== model.numClasses) {
+      problems.push(
+        `the data has ${msg.dataset.numClasses} classes, the job's model has ${model.numClasses}: relabel it or choose another job`,
+      );
+    }
+    if (msg.dataset.trainSamples === 0)
+      problems.push('there are no training samples: choose a folder with labelled images');
+    if (problems.length > 0) {
+      return {
+        ok: false,
+        code: 'schema-mismatch',
+        error: `Your dataset does not fit job "${this.job.spec.name}": ${problems.join('; ')}.`,
+      };
+    }
+    conn.ready = true;
+    this.deps.store.updateParticipant(participantId, {
+      dataset: msg.dataset,
+      backend: msg.backend,
+      state: 'ready',
+    });
+    this.deps.store.audit(this.job.id, participantId, 'ready', {
+      dataset: msg.dataset,
+      backend: msg.backend.backend,
+    });
+    this.deps.log.info(
+      'federation',
+      `${conn.name} is ready (${msg.dataset.trainSamples} training samples, ${msg.backend.backend})`,
+      this.job.id,
+    );
+    this.publishParticipant(participantId);
+    // Defer so the ack reaches the participant before the round:start it may trigger.
+    setImmediate(() => this.admit(participantId));
+    return { ok: true };
+  }
+
+  /** Puts a ready participant into the job: starts round 1 at quorum, or joins an open round. */
+  private admit(participantId: string): void {
+    if (!this.conns.get(participantId)?.ready || !this.isActive()) return;
+    if (this.job.status === 'waiting') {
+      if (this.readyIds().length >= this.job.spec.minParticipants) this.startRound(1);
+      else this.refresh();
+      return;
+    }
+    const r = this.round;
+    if (!r || r.phase !== 'training' || r.members.has(participantId) || r.updates.has(participantId)) return;
+    // A resumed round, or one short of its quorum, takes newcomers; otherwise they join the next one.
+    if (r.open || r.members.size < this.job.spec.minParticipants) {
+      r.members.add(participantId);
+      this.sendRoundStart(participantId);
+      this.refresh();
+    }
+  }
+
+  /** Ready, connected participants. */
+  readyIds(): string[] {
+    return [...this.conns.entries()].filter(([, c]) => c.ready).map(([id]) => id);
+  }
+
+  private sendRoundStart(participantId: string): void {
+    const r = this.round;
+    const conn = this.conns.get(participantId);
+    if (!r || !conn) return;
+    conn.socket.emit('round:start', {
+      jobId: this.job.id,
+      round: r.round,
+      deadline: r.deadline,
+      weights: this.globalBytes,
+    });
+  }
+
+  /** Starts round `n` with every ready participant, sending them the global weights. */
+  startRound(n: number, open = false): void {
+    const spec = this.job.spec;
+    const deadline = Date.now() + spec.roundDeadlineSec * 1000;
+    this.deps.store.rounds.start(this.job.id, n, spec.method, deadline);
+    this.round = {
+      round: n,
+      phase: 'training',
+      members: new Set(this.readyIds()),
+      updates: new Map(),
+      deadline,
+      deadlinePassed: false,
+      open,
+      timer: setTimeout(() => this.onDeadline(), Math.max(0, deadline - Date.now())),
+    };
+    this.setJob({ status: 'running', currentRound: n });
+    this.deps.log.info(
+      'rounds',
+      `round ${n} started with ${this.round.members.size} participants`,
+      this.job.id,
+    );
+    for (const id of this.round.members) this.sendRoundStart(id);
+    this.publishRound(n);
+    this.refresh();
+  }
+
+  /** After a restart: reopen the current round with the updates already stored, or move on. */
+  private resume(): void {
+    const n = this.job.currentRound;
+    const stored = n > 0 ? this.deps.store.rounds.get(this.job.id, n) : null;
+    if (!stored || stored.completedAt) {
+      this.afterEvals(n, true);
+      return;
+    }
+    const updates: RoundState['updates'] = new Map();
+    for (const u of this.deps.store.rounds.updates(this.job.id, n)) {
+      if (!u.weights) continue;
+      updates.set(u.participantId, {
+        samples: u.samples,
+        weights: this.model.decode(u.weights),
+        bytes: u.bytes,
+        sha256: u.sha256,
+      });
+    }
+    this.round = {
+      round: n,
+      phase: 'training',
+      members: new Set(),
+      updates,
+      deadline: stored.deadline,
+      deadlinePassed: false,
+      open: true,
+      timer: setTimeout(() => this.onDeadline(), Math.max(0, stored.deadline - Date.now())),
+    };
+    this.deps.log.info(
+      'rounds',
+      `resumed round ${n} after a restart (${updates.size} updates kept)`,
+      this.job.id,
+    );
+    this.refresh();
+  }
+
+  private onDeadline(): void {
+    if (!this.round) return;
+    this.round.deadlinePassed = true;
+    this.deps.log.warn('rounds', `round ${this.round.round} reached its deadline`, this.job.id);
+    this.refresh();
+  }
+
+  /** `round:update`: checks round, size and weights; stores it once; closes the round when complete. */
+  update(participantId: string, msg: RoundUpdate): Ack<{ bytes: number; sha256: string }> {
+    const r = this.round;
+    const bytes = msg.weights.byteLength;
+    const sha256 = sha256Hex(msg.weights);
+    const earlier = r?.round === msg.round ? r.updates.get(participantId) : undefined;
+    const stored =
+      earlier ??
+      this.deps.store.rounds.updates(this.job.id, msg.round).find((u) => u.participantId === participantId);
+    if (stored) {
+      if (stored.sha256 === sha256) return { ok: true, bytes: stored.bytes, sha256: stored.sha256 };
+      return {
+        ok: false,
+        code: 'conflict',
+        error: `The hub already has a different update from you for round ${msg.round}; it keeps the first.`,
+      };
+    }
+    if (!r || r.phase !== 'training' || msg.round !== r.round) {
+      const at = r ? `round ${r.round} (${r.phase})` : `no open round (job ${this.job.status})`;
+      return {
+        ok: false,
+        code: 'wrong-round',
+        error: `Update for round ${msg.round} refused: the hub is at ${at}.`,
+      };
+    }
+    if (!r.members.has(participantId)) {
+      return {
+        ok: false,
+        code: 'wrong-round',
+        error: `You joined during round ${r.round}; wait for the next round:start.`,
+      };
+    }
+    if (bytes > this.model.maxBytes) {
+      return {
+        ok: false,
+        code: 'too-large',
+        error: `Update of ${bytes} bytes refused: this job's model encodes to at most ${this.model.maxBytes}.`,
+      };
+    }
+    let weights: Float32Array[];
+    try {
+      weights = this.model.decode(msg.weights);
+    } catch (err) {
+      this.deps.log.warn(
+        'federation',
+        `bad weights from ${this.conns.get(participantId)?.name}: ${(err as Error).message}`,
+        this.job.id,
+      );
+      return {
+        ok: false,
+        code: 'bad-weights',
+        error: `Your weights do not fit this job's model: ${(err as Error).message}`,
+      };
+    }
+    r.updates.set(participantId, { samples: msg.samples, weights, bytes, sha256 });
+    this.deps.store.rounds.putUpdate(this.job.id, r.round, {
+      participantId,
+      samples: msg.samples,
+      metrics: msg.metrics,
+      bytes,
+      sha256,
+      weights: msg.weights,
+    });
+    this.deps.store.audit(this.job.id, participantId, 'update', {
+      round: r.round,
+      samples: msg.samples,
+      bytes,
+      sha256,
+    });
+    this.deps.log.info(
+      'rounds',
+      `round ${r.round}: update from ${this.conns.get(participantId)?.name} (${bytes} bytes)`,
+      this.job.id,
+    );
+    this.publishRound(r.round);
+    setImmediate(() => this.refresh());
+    return { ok: true, bytes, sha256 };
+  }
+
+  /** `round:eval`: a participant's local accuracy of the unified model. */
+  evalReport(
+    participantId: string,
+    msg: { round: number; accuracy: number; loss: number; samples: number },
+  ): Ack {
+    if (!this.deps.store.rounds.get(this.job.id, msg.round)?.completedAt) {
+      return { ok: false, code: 'wrong-round', error: `Round ${msg.round} has not been unified yet.` };
+    }
+    this.deps.store.rounds.putEval(this.job.id, msg.round, participantId, msg);
+    this.publishRound(msg.round);
+    if (this.round?.round === msg.round && this.round.phase === 'evaluating') {
+      this.evalWaiting.delete(participantId);
+      if (this.evalWaiting.size === 0) this.finishEvals();
+    }
+    return { ok: true };
+  }
+
+  /** Re-checks the open round: closes it when complete, else says what it waits for. */
+  refresh(): void {
+    if (this.job.status === 'waiting') {
+      const ready = this.readyIds().length;
+      this.setJob({
+        statusDetail: `waiting for ${this.job.spec.minParticipants} participants, ${ready} ready, ${this.conns.size} connected`,
+      });
+      return;
+    }
+    const r = this.round;
+    if (!r || r.phase !== 'training' || this.job.status !== 'running') return;
+    const min = this.job.spec.minParticipants;
+    const allIn = r.members.size > 0 && [...r.members].every((id) => r.updates.has(id));
+    if (r.updates.size >= min && (allIn || r.deadlinePassed)) {
+      void this.close(r);
+      return;
+    }
+    const pending = [...r.members].filter((id) => !r.updates.has(id)).length;
+    let detail = `round ${r.round}: ${r.updates.size} of ${r.members.size} updates in`;
+    if (new Set([...r.members, ...r.updates.keys()]).size < min) {
+      detail = `round ${r.round} waits: ${min} participants needed, ${r.members.size} in the round and ${r.updates.size} updates in; waiting for participants to (re)connect`;
+    } else if (r.deadlinePassed) {
+      detail = `round ${r.round}: deadline passed, waiting for the quorum (${r.updates.size} of ${min} updates)`;
+    } else if (pending > 0) {
+      detail += `, ${pending} training`;
+    }
+    if (detail !== this.job.statusDetail) this.setJob({ statusDetail: detail });
+  }
+
+  private async close(r: RoundState): Promise<void> {
+    r.phase = 'unifying';
+    clearTimeout(r.timer);
+    this.setJob({ statusDetail: `round ${r.round}: unifying ${r.updates.size} updates` });
+    try {
+      const result = await closeRound(this, r);
+      if (this.round !== r || !this.isActive()) return;
+      this.global = result.weights;
+      this.globalBytes = result.bytes;
+      r.phase = 'evaluating';
+      for (const [id, conn] of this.conns) {
+        if (!conn.ready) continue;
+        conn.socket.emit('round:unified', {
+          jobId: this.job.id,
+          round: r.round,
+          method: this.job.spec.method,
+          weights: this.globalBytes,
+          hubAccuracy: result.hubAccuracy,
+        });
+        if (r.updates.has(id)) this.evalWaiting.add(id);
+      }
+      this.publishRound(r.round);
+      this.setJob({ statusDetail: `round ${r.round}: unified, waiting for participants' evaluations` });
+      if (this.evalWaiting.size === 0) this.finishEvals();
+      else
+        this.evalTimer = setTimeout(
+          () => this.finishEvals(),
+          Math.min(this.job.spec.roundDeadlineSec, 600) * 1000,
+        );
+    } catch (err) {
+      this.deps.log.error(
+        'rounds',
+        `round ${r.round} could not be unified: ${(err as Error).message}`,
+        this.job.id,
+      );
+      this.end('failed', `round ${r.round} failed: ${(err as Error).message}`, null);
+    }
+  }
+
+  private finishEvals(): void {
+    if (this.evalTimer) clearTimeout(this.evalTimer);
+    this.evalTimer = null;
+    this.evalWaiting.clear();
+    const r = this.round;
+    if (!r || r.phase !== 'evaluating') return;
+    this.afterEvals(r.round, false);
+  }
+
+  /** Decides after round `n`: target reached, round limit, or the next round. */
+  private afterEvals(n: number, resumed: boolean): void {
+    const spec = this.job.spec;
+    const evals = [...this.deps.store.rounds.evals(this.job.id, n).values()];
+    const target = spec.targetAccuracy;
+    if (n > 0 && target !== undefined && evals.length > 0 && evals.every((e) => e.accuracy >= target)) {
+      this.end(
+        'completed',
+        `target accuracy ${target} reached at every participant in round ${n}`,
+        'target-reached',
+      );
+    } else if (n >= spec.rounds) {
+      this.end('completed', `all ${spec.rounds} rounds done`, 'round-limit');
+    } else {
+      this.startRound(n + 1, resumed);
+    }
+  }
+
+  /** Ends the job: stores why, tells participants and consoles. */
+  end(status: 'completed' | 'aborted' | 'failed', detail: string, reason: JobEnd['reason'] | null): void {
+    this.stopTimers();
+    const finalRound = this.job.currentRound;
+    this.round = null;
+    this.setJob({ status, statusDetail: detail });
+    this.deps.store.audit(this.job.id, 'hub', 'job-ended', { status, detail, finalRound });
+    this.deps.log.info('rounds', `job ${status}: ${detail}`, this.job.id);
+    for (const conn of this.conns.values()) {
+      conn.socket.emit('job:end', { jobId: this.job.id, reason: reason ?? 'aborted', finalRound });
+    }
+    void this.evaluator?.close();
+    this.evaluator = null;
+  }
+
+  /** Stops timers (hub shutdown or job end); the state stays in the store for a restart. */
+  stopTimers(): void {
+    if (this.round) clearTimeout(this.round.timer);
+    if (this.evalTimer) clearTimeout(this.evalTimer);
+    this.evalTimer = null;
+  }
+
+  /** The unify method the next round uses (for records). */
+  method(): UnifyMethod {
+    return this.job.spec.method;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Rounds in SQLite: when each started and finished, every update's size, hash and metrics (the
+ * weights themselves only until the round is unified, so a restarted hub can still use them),
+ * each method's hub accuracy, participants' evals, and the global weights after every round.
+ */
+import type Database from 'better-sqlite3';
+import type { LocalMetrics, RoundRecord } from '../core/wire/protocol.ts';
+import type { UnifyMethod } from '../core/unify/types.ts';
+
+/** An update as stored: the weights are present only while its round is open. */
+export interface StoredUpdate {
+  participantId: string;
+  samples: number;
+  metrics: LocalMetrics;
+  bytes: number;
+  sha256: string;
+  weights: Uint8Array | null;
+}
+
+/** The state of the open (or last) round of a job, as a restarted hub needs it. */
+export interface StoredRound {
+  round: number;
+  method: UnifyMethod;
+  startedAt: string;
+  completedAt: string | null;
+  deadline: number;
+}
+
+interface UpdateRow {
+  participant_id: string;
+  samples: number;
+  metrics: string;
+  bytes: number;
+  sha256: string;
+  weights: Buffer | null;
+}
+
+/** Round-level tables of the hub database. */
+export class RoundStore {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Records the start of a round (or, after a restart, leaves an existing start as it was). */
+  start(jobId: string, round: number, method: UnifyMethod, deadline: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO rounds (job_id, round, method, started_at, deadline) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (job_id, round) DO NOTHING`,
+      )
+      .run(jobId, round, method, new Date().toISOString(), deadline);
+  }
+
+  /** One round, or null. */
+  get(jobId: string, round: number): StoredRound | null {
+    const row = this.db.prepare('SELECT * FROM rounds WHERE job_id = ? AND round = ?').get(jobId, round) as
+      | {
+          round: number;
+          method: UnifyMethod;
+          started_at: string;
+          completed_at: string | null;
+          deadline: number;
+        }
+      | undefined;
+    if (!row) return null;
+    return {
+      round: row.round,
+      method: row.method,
+      startedAt: row.started_at,
+      completedAt: row.completed_at,
+      deadline: row.deadline,
+    };
+  }
+
+  /** Stores an update; returns false when this participant already sent one for the round. */
+  putUpdate(jobId: string, round: number, u: StoredUpdate): boolean {
+    const res = this.db
+      .prepare(
+        `INSERT INTO updates (job_id, round, participant_id, samples, metrics, bytes, sha256, weights, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(
+        jobId,
+        round,
+        u.participantId,
+        u.samples,
+        JSON.stringify(u.metrics),
+        u.bytes,
+        u.sha256,
+        u.weights,
+        new Date().toISOString(),
+      );
+    return res.changes > 0;
+  }
+
+  /** The updates of a round, by participant id. */
+  updates(jobId: string, round: number): StoredUpdate[] {
+    const rows = this.db
+      .prepare('SELECT * FROM updates WHERE job_id = ? AND round = ? ORDER BY participant_id')
+      .all(jobId, round) as UpdateRow[];
+    return rows.map((r) => ({
+      participantId: r.participant_id,
+      samples: r.samples,
+      metrics: JSON.parse(r.metrics) as LocalMetrics,
+      bytes: r.bytes,
+      sha256: r.sha256,
+      weights: r.weights ? new Uint8Array(r.weights) : null,
+    }));
+  }
+
+  /** Stores the global weights after `round` (0: the initial weights). */
+  putCheckpoint(jobId: string, round: number, weights: Uint8Array, sha256: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO checkpoints (job_id, round, weights, sha256, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (job_id, round) DO UPDATE SET weights = excluded.weights, sha256 = excluded.sha256`,
+      )
+      .run(jobId, round, weights, sha256, new Date().toISOString());
+  }
+
+  /** The encoded global weights after `round`, or after the latest round when none is given. */
+  checkpoint(jobId: string, round?: number): { round: number; weights: Uint8Array } | null {
+    const row = (
+      round === undefined
+        ? this.db
+            .prepare('SELECT round, weights FROM checkpoints WHERE job_id = ? ORDER BY round DESC LIMIT 1')
+            .get(jobId)
+        : this.db
+            .prepare('SELECT round, weights FROM checkpoints WHERE job_id = ? AND round = ?')
+            .get(jobId, round)
+    ) as { round: number; weights: Buffer } | undefined;
+    return row ? { round: row.round, weights: new Uint8Array(row.weights) } : null;
+  }
+
+  /**
+   * Closes a round in one transaction: method results, the new checkpoint, and the update weights
+   * dropped (their hashes stay in the audit trail).
+   */
+  complete(
+    jobId: string,
+    round: number,
+    result: {
+      unifyMs: number;
+      methods: { method: UnifyMethod; hubAccuracy: number | null; hubLoss: number | null }[];
+      checkpoint: Uint8Array;
+      checkpointSha256: string;
+    },
+  ): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE rounds SET completed_at = ?, unify_ms = ? WHERE job_id = ? AND round = ?')
+        .run(new Date().toISOString(), result.unifyMs, jobId, round);
+      const put = this.db.prepare(
+        `INSERT INTO round_methods (job_id, round, method, hub_accuracy, hub_loss) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET hub_accuracy = excluded.hub_accuracy, hub_loss = excluded.hub_loss`,
+      );
+      for (const m of result.methods) put.run(jobId, round, m.method, m.hubAccuracy, m.hubLoss);
+      this.putCheckpoint(jobId, round, result.checkpoint, result.checkpointSha256);
+      this.db.prepare('UPDATE updates SET weights = NULL WHERE job_id = ? AND round = ?').run(jobId, round);
+    })();
+  }
+
+  /** Stores a participant's eval of a round's unified model; false when it already sent one. */
+  putEval(
+    jobId: string,
+    round: number,
+    participantId: string,
+    e: { accuracy: number; loss: number; samples: number },
+  ): boolean {
+    const res = this.db
+      .prepare(
+        `INSERT INTO evals (job_id, round, participant_id, accuracy, loss, samples) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+      )
+      .run(jobId, round, participantId, e.accuracy, e.loss, e.samples);
+    return res.changes > 0;
+  }
+
+  /** The evals of a round's unified model, by participant id. */
+  evals(jobId: string, round: number): Map<string, { accuracy: number; loss: number; samples: number }> {
+    const rows = this.db
+      .prepare('SELECT participant_id, accuracy, loss, samples FROM evals WHERE job_id = ? AND round = ?')
+      .all(jobId, round) as { participant_id: string; accuracy: number; loss: number; samples: number }[];
+    return new Map(
+      rows.map((r) => [r.participant_id, { accuracy: r.accuracy, loss: r.loss, samples: r.samples }]),
+    );
+  }
+
+  /** Every round of a job as the operator sees it. */
+  records(jobId: string, names: Map<string, string>): RoundRecord[] {
+    const rounds = this.db.prepare('SELECT * FROM rounds WHERE job_id = ? ORDER BY round').all(jobId) as {
+      round: number;
+      method: UnifyMethod;
+      started_at: string;
+      completed_at: string | null;
+      unify_ms: number | null;
+    }[];
+    return rounds.map((r) => this.record(jobId, r, names));
+  }
+
+  /** One round as the operator sees it, or null. */
+  recordOf(jobId: string, round: number, names: Map<string, string>): RoundRecord | null {
+    const r = this.db.prepare('SELECT * FROM rounds WHERE job_id = ? AND round = ?').get(jobId, round) as
+      | {
+          round: number;
+          method: UnifyMethod;
+          started_at: string;
+          completed_at: string | null;
+          unify_ms: number | null;
+        }
+      | undefined;
+    return r ? this.record(jobId, r, names) : null;
+  }
+
+  private record(
+    jobId: string,
+    r: {
+      round: number;
+      method: UnifyMethod;
+      started_at: string;
+      completed_at: string | null;
+      unify_ms: number | null;
+    },
+    names: Map<string, string>,
+  ): RoundRecord {
+    const evals = this.evals(jobId, r.round);
+    const methods = (
+      this.db
+        .prepare(
+          'SELECT method, hub_accuracy, hub_loss FROM round_methods WHERE job_id = ? AND round = ? ORDER BY rowid',
+        )
+        .all(jobId, r.round) as {
+        method: UnifyMethod;
+        hub_accuracy: number | null;
+        hub_loss: number | null;
+      }[]
+    ).map((m) => ({ method: m.method, hubAccuracy: m.hub_accuracy, hubLoss: m.hub_loss }));
+    return {
+      jobId,
+      round: r.round,
+      method: r.method,
+      startedAt: r.started_at,
+      completedAt: r.completed_at,
+      participants: this.updates(jobId, r.round).map((u) => ({
+        participantId: u.participantId,
+        name: names.get(u.participantId) ?? u.participantId,
+        samples: u.samples,
+        localAccuracy: u.metrics.accuracy,
+        localTestAccuracy: u.metrics.testAccuracy,
+        unifiedLocalAccuracy: evals.get(u.participantId)?.accuracy ?? null,
+        bytes: u.bytes,
+        sha256: u.sha256,
+      })),
+      methods,
+      hubAccuracy: methods.find((m) => m.method === r.method)?.hubAccuracy ?? null,
+      unifyMs: r.unify_ms,
+    };
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Starts a hub: HTTPS (or, on loopback only, plain HTTP with --insecure) serving the operator
+ * API and console, socket.io on the same port (WebSocket only) with the /federation and
+ * /operator namespaces, and the SQLite store under the data folder.
+ */
+import { mkdirSync } from 'node:fs';
+import https from 'node:https';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { FEDERATION_NAMESPACE, OPERATOR_NAMESPACE } from '../core/wire/protocol.ts';
+import type { JobRecord } from '../core/wire/protocol.ts';
+import { Store } from './store.ts';
+import { HubEvents, HubLogger, type LogLevel } from './hub-events.ts';
+import { loadTlsIdentity } from './tls.ts';
+import { ensureOperator, OperatorSessions, writeOperatorFile } from './operator-auth.ts';
+import { JobManager } from './job-manager.ts';
+import { registerFederationHandlers, disconnectInvite } from './federation-handlers.ts';
+import { registerOperatorHandlers } from './operator-socket.ts';
+import { createOperatorApi } from './operator-api.ts';
+import { defaultConsoleDir } from './static-console.ts';
+import { createHubEvaluator, type HubEvaluator } from './hub-evaluator.ts';
+
+/** Options of startHub. */
+export interface HubOptions {
+  dataDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1 (give 0.0.0.0 to accept other machines). */
+  host?: string;
+  /** Plain HTTP, allowed on loopback hosts only (tests, local demos). */
+  insecure?: boolean;
+  certPath?: string;
+  keyPath?: string;
+  /** Console log level (default info); 'silent' prints nothing. */
+  logLevel?: LogLevel | 'silent';
+  /** Same as logLevel 'silent', and no start-up banner. */
+  quiet?: boolean;
+  /** The public URL participants should use, when it differs from the listening address. */
+  publicUrl?: string;
+  /** Folder of the built operator console. */
+  consoleDir?: string;
+  /** Per-socket event budget of participants (tests lower it). */
+  rateLimit?: { burst: number; perSec: number };
+  /** Replaces the worker-thread hub evaluator (tests). */
+  evaluatorFor?: (job: JobRecord) => HubEvaluator | null;
+}
+
+/** A running hub. */
+export interface Hub {
+  url: string;
+  /** SHA-256 of the certificate (DER), 'AA:BB:..'; null for an --insecure hub. */
+  fingerprint: string | null;
+  /** The operator account; the password only on the first start of a data folder. */
+  operator: { username: string; password?: string };
+  store: Store;
+  jobs: JobManager;
+  events: HubEvents;
+  log: HubLogger;
+  /** The current socket frame limit in bytes (sized to the largest model of an active job). */
+  frameLimit(): number;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** Room above the largest encoded model for socket.io framing and the update's other fields. */
+const FRAME_MARGIN = 64 * 1024;
+const MIN_FRAME = 1 << 20;
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Starts a hub and resolves once it listens. */
+export async function startHub(opts: HubOptions): Promise<Hub> {
+  const host = opts.host ?? '127.0.0.1';
+  if (opts.insecure && !LOOPBACK.has(host)) {
+    throw new Error(
+      `--insecure (no TLS) is allowed only on a loopback host (127.0.0.1, ::1), not ${host}: participants' weights would cross the network unencrypted.`,
+    );
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const store = new Store(opts.dataDir);
+  const events = new HubEvents();
+  const log = new HubLogger(store, events, opts.quiet ? 'silent' : (opts.logLevel ?? 'info'));
+  const tlsId = opts.insecure ? null : await loadTlsIdentity(opts.dataDir, opts.certPath, opts.keyPath);
+  const operator = await ensureOperator(store);
+  const sessions = new OperatorSessions(store);
+
+  let frameLimit = MIN_FRAME;
+  let io: Server | null = null;
+  const raiseFrameLimit = (modelBytes: number): void => {
+    const wanted = modelBytes + FRAME_MARGIN;
+    if (wanted <= frameLimit) return;
+    frameLimit = wanted;
+    if (!io) return;
+    // engine.io sizes its ws server once; later jobs with larger models raise it for new sockets.
+    const engine = io.engine as unknown as {
+      opts: { maxHttpBufferSize: number };
+      ws?: { options: { maxPayload: number } };
+    };
+    engine.opts.maxHttpBufferSize = frameLimit;
+    if (engine.ws) engine.ws.options.maxPayload = frameLimit;
+  };
+
+  let publicUrl = opts.publicUrl ?? '';
+  const hubInfo = () => ({ url: publicUrl, fingerprint: tlsId?.fingerprint ?? null });
+  const nsps: { fed?: ReturnType<Server['of']> } = {};
+  const jobs = new JobManager(
+    { store, events, log, evaluatorFor: opts.evaluatorFor ?? ((job) => createHubEvaluator(job.spec)) },
+    raiseFrameLimit,
+  );
+  const api = createOperatorApi({
+    store,
+    jobs,
+    log,
+    events,
+    hubInfo,
+    disconnectInvite: (id) => (nsps.fed ? disconnectInvite(nsps.fed, id) : 0),
+    sessions,
+    consoleDir: opts.consoleDir ?? defaultConsoleDir(),
+  });
+  const server = tlsId
+    ? https.createServer({ cert: tlsId.cert, key: tlsId.key, minVersion: 'TLSv1.2' }, api)
+    : http.createServer(api);
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 120_000;
+
+  io = new Server(server, {
+    transports: ['websocket'],
+    maxHttpBufferSize: frameLimit,
+    serveClient: false,
+    pingInterval: 10_000,
+    pingTimeout: 20_000,
+    connectTimeout: 15_000,
+    cors: { origin: false },
+  });
+  nsps.fed = io.of(FEDERATION_NAMESPACE);
+  registerFederationHandlers(nsps.fed, { store, log, jobs, rate: opts.rateLimit });
+  const offOperator = registerOperatorHandlers(io.of(OPERATOR_NAMESPACE), { sessions, events });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`Port ${opts.port} on ${host} is already in use: choose another with --port.`)
+          : err,
+      ),
+    );
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  if (!publicUrl) publicUrl = `${tlsId ? 'https' : 'http'}://${urlHost(host)}:${port}`;
+  if (operator.password) {
+    writeOperatorFile(opts.dataDir, {
+      url: publicUrl,
+      fingerprint: tlsId?.fingerprint ?? null,
+      username: operator.username,
+      password: operator.password,
+    });
+  }
+  log.info(
+    'hub',
+    `listening on ${publicUrl}${tlsId ? ` (certificate ${tlsId.fingerprint})` : ' WITHOUT TLS'}`,
+  );
+
+  let closed = false;
+  return {
+    url: publicUrl,
+    fingerprint: tlsId?.fingerprint ?? null,
+    operator,
+    store,
+    jobs,
+    events,
+    log,
+    frameLimit: () => frameLimit,
+    async close() {
+      if (closed) return;
+      closed = true;
+      offOperator();
+      await jobs.close();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      server.closeAllConnections();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Shared helpers of the hub integration tests: a real hub on an ephemeral loopback port, an
+ * operator client, and raw socket.io participants speaking the federation protocol by hand.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { startHub, type Hub, type HubOptions } from '../../hub/index.ts';
+import { OperatorClient } from '../../cli/operator-client.ts';
+import { pinnedTlsOptions } from '../../core/net/pinned-tls.ts';
+import { FEDERATION_NAMESPACE, PROTOCOL_VERSION, type ReadyMessage } from '../../core/wire/protocol.ts';
+import type { JobSpecInput } from '../../core/wire/job-spec.ts';
+import type { JobRecord } from '../../core/wire/protocol.ts';
+import { decodeInvite } from '../../core/wire/invite.ts';
+
+/** A two-tensor model (dense 16→3): small enough to build weights by hand in a test. */
+export const TINY_MODEL = {
+  name: 'tiny',
+  inputShape: [4, 4, 1] as [number, number, number],
+  numClasses: 3,
+  layers: [
+    { type: 'flatten' as const },
+    { type: 'dense' as const, units: 3, activation: 'softmax' as const },
+  ],
+};
+
+/** A job on the tiny model with short deadlines. */
+export function tinyJob(overrides: Partial<JobSpecInput> = {}): JobSpecInput {
+  return {
+    name: 'tiny job',
+    model: TINY_MODEL,
+    rounds: 2,
+    minParticipants: 2,
+    roundDeadlineSec: 60,
+    ...overrides,
+  };
+}
+
+/** A ready message whose dataset fits the tiny model. */
+export function readyFor(shape: [number, number, number] = [4, 4, 1], classes = 3): ReadyMessage {
+  return {
+    dataset: {
+      inputShape: shape,
+      numClasses: classes,
+      classCounts: [10, 10, 10].slice(0, classes),
+      trainSamples: 30,
+      testSamples: 6,
+    },
+    backend: { backend: 'cpu', device: 'test', notes: [] },
+  };
+}
+
+/** A temporary data folder, removed by the returned cleanup. */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'fedunify-hub-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts a quiet hub on 127.0.0.1:0 and logs an operator client in. */
+export async function startTestHub(
+  dataDir: string,
+  opts: Partial<HubOptions> = {},
+): Promise<{ hub: Hub; op: OperatorClient }> {
+  const hub = await startHub({ dataDir, port: 0, quiet: true, ...opts });
+  const password = hub.operator.password ?? opts.publicUrl ?? '';
+  const op = await OperatorClient.connect({
+    url: hub.url,
+    fingerprint: hub.fingerprint,
+    username: hub.operator.username,
+    password,
+  });
+  return { hub, op };
+}
+
+/** Creates a job and an invite to it; returns the job and the invite's token. */
+export async function jobWithInvite(
+  op: OperatorClient,
+  spec: JobSpecInput,
+  org = 'Org',
+): Promise<{ job: JobRecord; token: string }> {
+  const job = await op.request<JobRecord>('POST', '/api/jobs', spec);
+  const inv = await op.request<{ invite: string }>('POST', '/api/invites', { name: org, jobId: job.id });
+  return { job, token: decodeInvite(inv.invite).token };
+}
+
+/** Connects a raw participant socket with pinned TLS; auth fields can be overridden. */
+export async function connectRaw(hub: Hub, auth: Record<string, unknown>): Promise<Socket> {
+  const tls = hub.fingerprint ? await pinnedTlsOptions(hub.url, hub.fingerprint) : {};
+  return io(hub.url + FEDERATION_NAMESPACE, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    auth: { protocolVersion: PROTOCOL_VERSION, ...auth },
+    ...tls,
+  });
+}
+
+/** Resolves with the next `event` on `socket` (rejects after `ms`). */
+export function next<T = unknown>(socket: Socket, event: string, ms = 20_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms`)), ms);
+    socket.once(event, (value: T) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+/** Resolves with the connect_error message, or 'connected'. */
+export function outcome(socket: Socket): Promise<{ connected: boolean; message: string; code?: string }> {
+  return new Promise((resolve) => {
+    socket.once('connect', () => resolve({ connected: true, message: 'connected' }));
+    socket.once('connect_error', (err: Error & { data?: { code?: string } }) =>
+      resolve({ connected: false, message: err.message, code: err.data?.code }),
+    );
+  });
+}
+
+/** Emits with an acknowledgement and resolves with it. */
+export function ask<T = { ok: boolean; code?: string; error?: string }>(
+  socket: Socket,
+  event: string,
+  msg: unknown,
+): Promise<T> {
+  return socket.timeout(20_000).emitWithAck(event, msg) as Promise<T>;
+}
+
+/** A participant that connected, got its job and said it is ready. */
+export async function readyParticipant(hub: Hub, token: string, instanceId: string): Promise<Socket> {
+  const socket = await connectRaw(hub, { token, instanceId });
+  const assigned = next(socket, 'job:assign');
+  const res = await outcome(socket);
+  if (!res.connected) throw new Error(res.message);
+  await assigned;
+  const ack = await ask(socket, 'participant:ready', readyFor());
+  if (!ack.ok) throw new Error(JSON.stringify(ack));
+  return socket;
+}
