@@ -1,0 +1,122 @@
+/** Live status per participant (the job console's "pod info"). */
+import { useCallback } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { ParticipantRecord } from '../../../core/wire/protocol.ts';
+import { useConsole, type ConsoleState } from '../store/index.ts';
+import { StatusBadge } from '../../shared/status-badge.tsx';
+import { EmptyState } from '../../shared/feedback.tsx';
+import { LiveText } from '../../shared/live-text.tsx';
+import { formatAgo, formatNumber } from '../../shared/format.ts';
+
+function datasetText(d: ParticipantRecord['dataset']): string {
+  if (!d) return 'not reported yet';
+  return `${formatNumber(d.trainSamples)} train · ${formatNumber(d.testSamples)} test · ${d.inputShape.join('×')} · ${d.numClasses} classes`;
+}
+
+// The row re-renders only when slow fields change; samples/s and last-seen tick through LiveText.
+function ParticipantRow(props: { jobId: string; id: string }) {
+  const { jobId, id } = props;
+  const p = useConsole(
+    useShallow((s) => {
+      const r = s.participants[jobId]?.[id];
+      return r
+        ? {
+            name: r.name,
+            connected: r.connected,
+            state: r.state,
+            round: r.round,
+            dataset: r.dataset,
+            backend: r.backend,
+          }
+        : null;
+    }),
+  );
+  const speed = useCallback(
+    (s: ConsoleState) => {
+      const v = s.participants[jobId]?.[id]?.samplesPerSec;
+      return v === null || v === undefined ? '—' : `${formatNumber(v, 1)} /s`;
+    },
+    [jobId, id],
+  );
+  const seen = useCallback(
+    (s: ConsoleState) => formatAgo(s.participants[jobId]?.[id]?.lastSeen),
+    [jobId, id],
+  );
+  if (!p) return null;
+  return (
+    <tr data-testid="participant-row" data-name={p.name}>
+      <td>
+        <strong>{p.name}</strong>
+        <div className="muted small mono">{id}</div>
+      </td>
+      <td>
+        <StatusBadge status={p.connected ? 'connected' : 'offline'} />
+      </td>
+      <td>
+        <StatusBadge status={p.state} />
+      </td>
+      <td className="right num">{p.round}</td>
+      <td className="right num">
+        <LiveText store={useConsole} select={speed} />
+      </td>
+      <td className="small">{datasetText(p.dataset)}</td>
+      <td className="small" title={p.backend?.notes.join('\n')}>
+        {p.backend ? (
+          <>
+            <span className="mono">{p.backend.backend}</span>
+            <div className="muted">{p.backend.device}</div>
+          </>
+        ) : (
+          '—'
+        )}
+      </td>
+      <td className="muted small">
+        <LiveText store={useConsole} select={seen} />
+      </td>
+    </tr>
+  );
+}
+
+/** The participants table of one job. */
+export function ParticipantsTab(props: { jobId: string }) {
+  const ids = useConsole(useShallow((s) => Object.keys(s.participants[props.jobId] ?? {}).sort()));
+  const navigate = useConsole((s) => s.navigate);
+  if (ids.length === 0) {
+    return (
+      <div className="card">
+        <EmptyState
+          title="No participant has joined yet"
+          hint="Create an invite for each organization and send it to them. They paste it into the FedUnify app (or run `fedunify join`)."
+          action={
+            <button type="button" className="btn primary" onClick={() => navigate({ page: 'invites' })}>
+              Create an invite
+            </button>
+          }
+        />
+      </div>
+    );
+  }
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid="participants-table">
+        <thead>
+          <tr>
+            <th>Participant</th>
+            <th>Connection</th>
+            <th>State</th>
+            <th className="right">Round</th>
+            <th className="right">Samples/s</th>
+            <th>Dataset</th>
+            <th>Backend</th>
+            <th>Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {ids.map((id) => (
+            <ParticipantRow key={id} jobId={props.jobId} id={id} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

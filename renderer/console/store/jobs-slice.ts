@@ -1,0 +1,86 @@
+/** The job list and the commands on jobs (create, abort, delete). */
+import type { StateCreator } from 'zustand';
+import type { JobRecord } from '../../../core/wire/protocol.ts';
+import type { JobSpecInput } from '../../../core/wire/job-spec.ts';
+import { ApiError } from '../api.ts';
+import { errorMessage } from '../../shared/format.ts';
+import type { ConsoleState } from './types.ts';
+
+export interface JobsSlice {
+  jobs: Record<string, JobRecord>;
+  jobsLoaded: boolean;
+  jobsLoading: boolean;
+  jobsError: string | null;
+  loadJobs: () => Promise<void>;
+  upsertJob: (job: JobRecord) => void;
+  removeJob: (jobId: string) => void;
+  /** Creates a job from a spec object or YAML text; throws ApiError (with issues) on rejection. */
+  createJob: (spec: JobSpecInput | string) => Promise<JobRecord>;
+  abortJob: (jobId: string) => Promise<void>;
+  deleteJob: (jobId: string) => Promise<void>;
+}
+
+/** Creates the jobs slice. */
+export const createJobsSlice: StateCreator<ConsoleState, [], [], JobsSlice> = (set, get) => {
+  const needApi = () => {
+    const api = get().api;
+    if (!api) throw new ApiError(401, 'Sign in first.');
+    return api;
+  };
+  const guard = (err: unknown) => {
+    if (err instanceof ApiError && err.status === 401) get().signOut('Your session expired. Sign in again.');
+  };
+  return {
+    jobs: {},
+    jobsLoaded: false,
+    jobsLoading: false,
+    jobsError: null,
+    loadJobs: async () => {
+      set({ jobsLoading: true, jobsError: null });
+      try {
+        const list = await needApi().listJobs();
+        set({ jobs: Object.fromEntries(list.map((j) => [j.id, j])), jobsLoaded: true, jobsLoading: false });
+      } catch (err) {
+        guard(err);
+        set({ jobsLoading: false, jobsError: errorMessage(err) });
+      }
+    },
+    upsertJob: (job) => set((s) => ({ jobs: { ...s.jobs, [job.id]: job } })),
+    removeJob: (jobId) =>
+      set((s) => {
+        const jobs = { ...s.jobs };
+        delete jobs[jobId];
+        const view = s.view.page === 'job' && s.view.jobId === jobId ? { page: 'jobs' as const } : s.view;
+        return { jobs, view };
+      }),
+    createJob: async (spec) => {
+      const api = needApi();
+      try {
+        const job = typeof spec === 'string' ? await api.createJobYaml(spec) : await api.createJob(spec);
+        get().upsertJob(job);
+        return job;
+      } catch (err) {
+        guard(err);
+        throw err;
+      }
+    },
+    abortJob: async (jobId) => {
+      try {
+        await needApi().abortJob(jobId);
+        get().upsertJob(await needApi().getJob(jobId));
+      } catch (err) {
+        guard(err);
+        throw err;
+      }
+    },
+    deleteJob: async (jobId) => {
+      try {
+        await needApi().deleteJob(jobId);
+        get().removeJob(jobId);
+      } catch (err) {
+        guard(err);
+        throw err;
+      }
+    },
+  };
+};

@@ -1,0 +1,207 @@
+/** Join: paste an invite, see who the hub is (address, certificate fingerprint, org), then join. */
+import { useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { decodeInvite } from '../../../core/wire/invite.ts';
+import type { JobAssignment } from '../../../core/wire/protocol.ts';
+import { useParticipant } from '../store/index.ts';
+import { Card, PageHeader } from '../../shared/layout.tsx';
+import { Banner, Spinner } from '../../shared/feedback.tsx';
+import { StatusBadge } from '../../shared/status-badge.tsx';
+import { errorMessage, formatPercent } from '../../shared/format.ts';
+
+function presetInvite(): string {
+  // A pre-provisioned invite (the desktop installer or a link) arrives as ?invite=…
+  try {
+    return new URL(window.location.href).searchParams.get('invite') ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function countParams(job: JobAssignment): number | null {
+  let [h, w, c] = job.model.inputShape;
+  let total = 0;
+  for (const l of job.model.layers) {
+    if (l.type === 'conv2d') {
+      total += l.kernelSize * l.kernelSize * c * l.filters + l.filters;
+      c = l.filters;
+      if (l.padding === 'valid') [h, w] = [h - l.kernelSize + 1, w - l.kernelSize + 1];
+    } else if (l.type === 'maxPool2d') {
+      const s = l.strides ?? l.poolSize;
+      [h, w] = [Math.floor((h - l.poolSize) / s) + 1, Math.floor((w - l.poolSize) / s) + 1];
+    } else if (l.type === 'flatten') {
+      c = h * w * c;
+      h = 1;
+      w = 1;
+    } else if (l.type === 'dense') {
+      total += c * l.units + l.units;
+      c = l.units;
+    }
+  }
+  return Number.isFinite(total) ? total : null;
+}
+
+/** The job as the hub assigned it. */
+export function JobCard(props: { job: JobAssignment }) {
+  const { job } = props;
+  const params = countParams(job);
+  return (
+    <Card title={`Job: ${job.name}`} testId="job-card">
+      <dl className="kv">
+        <dt>Model</dt>
+        <dd>
+          <span className="mono">{job.model.name}</span>{' '}
+          <span className="muted">
+            ({job.model.inputShape.join('×')} input, {job.model.numClasses} classes
+            {params ? `, ${params.toLocaleString('en-US')} parameters` : ''})
+          </span>
+        </dd>
+        <dt>Unification</dt>
+        <dd className="mono">{job.method}</dd>
+        <dt>Rounds</dt>
+        <dd className="num">
+          {job.rounds} <span className="muted">(now at {job.currentRound})</span>
+        </dd>
+        <dt>Per round</dt>
+        <dd>
+          {job.localSteps
+            ? `${job.localSteps} steps`
+            : `${job.localEpochs} epoch${job.localEpochs === 1 ? '' : 's'}`}{' '}
+          · batch {job.batchSize} · {job.optimizer} lr {job.learningRate}
+        </dd>
+        <dt>Stops at</dt>
+        <dd>
+          {job.targetAccuracy
+            ? `${formatPercent(job.targetAccuracy, 0)} accuracy, or the last round`
+            : 'the last round'}
+        </dd>
+      </dl>
+    </Card>
+  );
+}
+
+/** The join screen. */
+export function JoinScreen() {
+  const { engine, busy, inspected, inspectInvite, join, leave, setScreen } = useParticipant(
+    useShallow((s) => ({
+      engine: s.engine,
+      busy: s.busy,
+      inspected: s.inspected,
+      inspectInvite: s.inspectInvite,
+      join: s.join,
+      leave: s.leave,
+      setScreen: s.setScreen,
+    })),
+  );
+  const [invite, setInvite] = useState(presetInvite);
+  const decoded = useMemo(() => {
+    if (!invite.trim()) return null;
+    try {
+      return { ok: true as const, invite: decodeInvite(invite) };
+    } catch (err) {
+      return { ok: false as const, error: errorMessage(err) };
+    }
+  }, [invite]);
+  const joined = engine?.job != null || (engine?.connection !== 'idle' && engine?.hub != null);
+  const hub =
+    engine?.hub ??
+    inspected ??
+    (decoded?.ok
+      ? { url: decoded.invite.hub, fingerprint: decoded.invite.fingerprint, org: decoded.invite.org }
+      : null);
+
+  return (
+    <>
+      <PageHeader
+        title="Join a federation"
+        subtitle="Paste the invite the hub operator sent you. Nothing leaves this machine until you join."
+      />
+      {!joined && (
+        <Card title="Invite">
+          <div style={{ display: 'grid', gap: 10 }}>
+            <textarea
+              className="input"
+              rows={4}
+              aria-label="Invite"
+              placeholder="fedunify1.…"
+              value={invite}
+              onChange={(e) => setInvite(e.target.value)}
+            />
+            {decoded && !decoded.ok && <Banner tone="warn">{decoded.error}</Banner>}
+            <div className="actions">
+              <button
+                type="button"
+                className="btn"
+                disabled={!decoded?.ok || busy !== null}
+                onClick={() => void inspectInvite(invite.trim())}
+              >
+                {busy === 'inspect' && <Spinner label="Checking" />}
+                Check the hub
+              </button>
+              <button
+                type="button"
+                className="btn primary"
+                disabled={!decoded?.ok || busy !== null}
+                onClick={() => void join(invite.trim()).then((ok) => ok && setScreen('data'))}
+              >
+                {busy === 'join' && <Spinner label="Joining" />}
+                {busy === 'join' ? 'Joining…' : 'Join'}
+              </button>
+            </div>
+          </div>
+        </Card>
+      )}
+      {hub && (
+        <Card
+          title="Hub"
+          testId="hub-card"
+          actions={
+            engine?.hub ? (
+              <StatusBadge status={engine.connection} />
+            ) : inspected ? (
+              <span className="badge ok">answered</span>
+            ) : (
+              <span className="badge">from the invite</span>
+            )
+          }
+        >
+          <dl className="kv">
+            <dt>Organization</dt>
+            <dd>
+              <strong>{hub.org}</strong> <span className="muted">(the name the hub knows you by)</span>
+            </dd>
+            <dt>Address</dt>
+            <dd className="mono break">{hub.url}</dd>
+            <dt>Certificate</dt>
+            <dd className="mono break" data-testid="fingerprint">
+              {hub.fingerprint ??
+                'none: this hub runs without TLS (--insecure); use it only on a trusted network'}
+            </dd>
+          </dl>
+          {hub.fingerprint && (
+            <p className="muted small" style={{ marginBottom: 0 }}>
+              The app refuses any server whose certificate does not match this SHA-256 fingerprint. Compare it
+              with the one the operator sees when unsure.
+            </p>
+          )}
+        </Card>
+      )}
+      {engine?.job && <JobCard job={engine.job} />}
+      {joined && (
+        <div className="actions">
+          <button
+            type="button"
+            className="btn primary"
+            onClick={() => setScreen(engine?.data ? 'training' : 'data')}
+          >
+            {engine?.data ? 'Go to training →' : 'Next: choose your data →'}
+          </button>
+          <button type="button" className="btn danger" disabled={busy !== null} onClick={() => void leave()}>
+            {busy === 'leave' && <Spinner label="Leaving" />}
+            Leave the job
+          </button>
+        </div>
+      )}
+    </>
+  );
+}

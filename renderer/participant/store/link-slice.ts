@@ -1,0 +1,42 @@
+/** The link to the engine: Electron IPC or the local `join --ui` server. */
+import type { StateCreator } from 'zustand';
+import type { ParticipantBridge } from '../../../core/wire/bridge.ts';
+import { connectBridge, type BridgeLink } from '../bridge-client.ts';
+import { errorMessage } from '../../shared/format.ts';
+import type { ParticipantStore } from './types.ts';
+
+export interface LinkSlice {
+  bridge: ParticipantBridge | null;
+  bridgeKind: 'electron' | 'local-server' | null;
+  link: BridgeLink;
+  linkDetail: string;
+  /** Connects, loads the engine's state and follows its events. Call once at start. */
+  connect: () => Promise<void>;
+}
+
+/** Creates the link slice. */
+export const createLinkSlice: StateCreator<ParticipantStore, [], [], LinkSlice> = (set, get) => ({
+  bridge: null,
+  bridgeKind: null,
+  link: 'connecting',
+  linkDetail: 'Connecting to the participant engine…',
+  connect: async () => {
+    try {
+      const conn = await connectBridge();
+      set({ bridge: conn.bridge, bridgeKind: conn.kind });
+      conn.onLink((link, detail) => {
+        set({ link, linkDetail: detail });
+        if (link === 'connected') void get().refresh();
+      });
+      conn.bridge.subscribe((event) => get().applyEvent(event));
+      await get().refresh();
+      set({ link: 'connected', linkDetail: conn.kind === 'electron' ? 'Desktop app' : 'Local participant' });
+      const s = get().engine;
+      // Land where the user has something to do next.
+      if (s?.job && s.data) get().setScreen('training');
+      else if (s?.job) get().setScreen('data');
+    } catch (err) {
+      set({ link: 'refused', linkDetail: errorMessage(err) });
+    }
+  },
+});

@@ -1,0 +1,42 @@
+/**
+ * The wire contract between the participant UI in a browser and `fedunify join --ui`
+ * (cli/ui-server.ts): one acknowledged call event carrying a ParticipantBridge method and its
+ * arguments, and one push event carrying BridgeEvents. Pure types and constants.
+ */
+import type { BridgeEvent, ParticipantBridge } from '../../core/wire/bridge.ts';
+
+/** Bridge methods callable over the socket (subscribe is the push event; pickPath has no dialog here). */
+export type RemoteMethod = Exclude<keyof ParticipantBridge, 'subscribe' | 'pickPath'>;
+
+export const REMOTE_METHODS: readonly RemoteMethod[] = [
+  'getState',
+  'inspectInvite',
+  'loadData',
+  'join',
+  'leave',
+  'setApproveUploads',
+  'decideUpload',
+];
+
+/** The answer to a call: the method's resolved value, or why it threw. */
+export type CallResult = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** Browser → server. */
+export interface UiClientEvents {
+  'bridge:call': (msg: { method: RemoteMethod; args: unknown[] }, ack: (res: CallResult) => void) => void;
+}
+
+/** Server → browser. */
+export interface UiServerEvents {
+  'bridge:event': (event: BridgeEvent) => void;
+}
+
+/** POST body and answer of the one-time token exchange. */
+export interface SessionRequest {
+  token: string;
+}
+export interface SessionResponse {
+  session: string;
+}
+
+export const SESSION_PATH = '/session';

@@ -1,0 +1,66 @@
+/** A plain, typed table: columns describe how to render a row; empty tables say what to do. */
+import type { ReactNode } from 'react';
+
+export interface Column<T> {
+  key: string;
+  header: ReactNode;
+  render: (row: T) => ReactNode;
+  align?: 'left' | 'right';
+  className?: (row: T) => string | undefined;
+}
+
+/** Renders rows as a table, with an empty state when there are none. */
+export function DataTable<T>(props: {
+  columns: Column<T>[];
+  rows: T[];
+  rowKey: (row: T) => string;
+  empty?: ReactNode;
+  onRowClick?: (row: T) => void;
+  selectedKey?: string | null;
+  testId?: string;
+}) {
+  if (props.rows.length === 0 && props.empty) return <div className="card">{props.empty}</div>;
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid={props.testId}>
+        <thead>
+          <tr>
+            {props.columns.map((c) => (
+              <th key={c.key} className={c.align === 'right' ? 'right' : undefined}>
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => {
+            const key = props.rowKey(row);
+            const cls = [props.onRowClick ? 'clickable' : '', key === props.selectedKey ? 'selected' : '']
+              .filter(Boolean)
+              .join(' ');
+            return (
+              <tr
+                key={key}
+                className={cls || undefined}
+                data-key={key}
+                onClick={props.onRowClick ? () => props.onRowClick?.(row) : undefined}
+              >
+                {props.columns.map((c) => {
+                  const extra = c.className?.(row);
+                  const classes = [c.align === 'right' ? 'right num' : '', extra ?? '']
+                    .filter(Boolean)
+                    .join(' ');
+                  return (
+                    <td key={c.key} className={classes || undefined}>
+                      {c.render(row)}
+                    </td>
+                  );
+                })}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
