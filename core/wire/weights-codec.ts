@@ -259,7 +259,8 @@ function readPayload(manifest: WeightManifest, dtype: WeightsDtype, payload: Uin
     } else if (dtype === 'float32') {
       for (let i = 0; i < out.length; i++, pos += 4) out[i] = view.getFloat32(pos, true);
     } else {
-      for (let i = 0; i < out.length; i++, pos += 2) out[i] = float16BitsToFloat32(view.getUint16(pos, true));
+      const table = halfTable();
+      for (let i = 0; i < out.length; i++, pos += 2) out[i] = table[view.getUint16(pos, true)];
     }
     return out;
   });
@@ -301,6 +302,17 @@ export function float32ToFloat16Bits(value: number): number {
   // A carry out of the mantissa bumps the exponent, up to Infinity: exactly what rounding wants.
   if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
   return sign | half;
+}
+
+let halfValues: Float32Array | null = null;
+
+/** All 65,536 half values, built once (256 KB): decoding by lookup is several times faster than by arithmetic. */
+function halfTable(): Float32Array {
+  if (!halfValues) {
+    halfValues = new Float32Array(0x10000);
+    for (let h = 0; h < 0x10000; h++) halfValues[h] = float16BitsToFloat32(h);
+  }
+  return halfValues;
 }
 
 /** IEEE 754 binary16 bits → the number they encode (exact in float32). */
