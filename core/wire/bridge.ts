@@ -102,3 +102,40 @@ export interface ParticipantBridge {
   pickPath(kind: 'file' | 'folder'): Promise<string | null>;
   subscribe(listener: (event: BridgeEvent) => void): () => void;
 }
+
+/** How the desktop app starts an embedded hub ("Host a federation"). */
+export interface HubStartOptions {
+  /** Where the hub keeps its database and checkpoints; default: the app's data folder. */
+  dataDir?: string;
+  /** Default 7443; 0 picks a free port. */
+  port?: number;
+  /** '0.0.0.0' (default) accepts participants from other machines; '127.0.0.1' only this one. */
+  host?: '0.0.0.0' | '127.0.0.1' | '::' | '::1';
+}
+
+/** What a started hub tells its operator. */
+export interface HubInfo {
+  url: string;
+  /** SHA-256 of the hub certificate: uppercase hex pairs joined by ':'. */
+  fingerprint: string;
+  /** The password is known only on the first start of a hub data folder; null afterwards. */
+  operator: { username: string; password: string | null };
+}
+
+export type HubStatus =
+  | { state: 'stopped' }
+  | { state: 'starting' }
+  | { state: 'running'; url: string; fingerprint: string }
+  | { state: 'error'; error: string };
+
+/** Host mode of the desktop app: an embedded hub whose operator console opens in its own window. */
+export interface HostBridge {
+  startHub(options: HubStartOptions): Promise<Ack<{ hub: HubInfo }>>;
+  stopHub(): Promise<void>;
+  status(): Promise<HubStatus>;
+}
+
+/** What the desktop app's preload exposes as `window.fedunify`. */
+export interface DesktopBridge extends ParticipantBridge {
+  host: HostBridge;
+}

@@ -1,0 +1,28 @@
+/**
+ * Child-process side of the participant engine: serves the engine's methods over the RPC port
+ * and streams its BridgeEvents to the main process.
+ */
+import type { BridgeEvent } from '../core/wire/bridge.ts';
+import { ENGINE_METHODS, type EngineApi } from './engine-host.ts';
+import { serveRpc, type ParentChannel, type RpcHandlers } from './process-rpc.ts';
+
+type MaybeAsync<F> = F extends (...args: infer A) => Promise<infer R>
+  ? (...args: A) => R | Promise<R>
+  : never;
+
+/** The engine as the process serves it: its requests (sync or async) plus its event stream. */
+export type ServableEngine = { [M in keyof EngineApi]: MaybeAsync<EngineApi[M]> } & {
+  subscribe(listener: (event: BridgeEvent) => void): () => void;
+};
+
+/** Serves `engine` on `port`; returns a function that stops relaying events. */
+export function serveEngine(port: ParentChannel, engine: ServableEngine): () => void {
+  const handlers: RpcHandlers = {};
+  for (const method of ENGINE_METHODS) {
+    // Arguments were validated in main before they were forwarded here.
+    const fn = engine[method] as (...args: unknown[]) => unknown;
+    handlers[method] = (...args) => fn.apply(engine, args);
+  }
+  const { emit } = serveRpc(port, handlers);
+  return engine.subscribe((event) => emit(event));
+}

@@ -1,0 +1,79 @@
+// Bundles the desktop app's main process, preload and utility processes into dist/electron/*.cjs
+// with esbuild. Needs no Electron binary: `electron` stays an external require resolved at runtime.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = path.join(root, 'dist/electron');
+
+// Native addons, packages that locate files next to themselves (wasm), and optional native
+// helpers of ws/socket.io stay external; electron-builder ships them in node_modules.
+const external = [
+  'electron',
+  'better-sqlite3',
+  '@tensorflow/*',
+  'bufferutil',
+  'utf-8-validate',
+  'fsevents',
+  'tsx',
+  'tsx/*',
+];
+
+// Core code is ESM and may use import.meta; in a CJS bundle it refers to the bundle file.
+const importMetaShim = {
+  banner: { js: "const __fedunify_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+  define: {
+    'import.meta.url': '__fedunify_import_meta_url',
+    'import.meta.dirname': '__dirname',
+    'import.meta.filename': '__filename',
+  },
+};
+
+const common = {
+  bundle: true,
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  external,
+  absWorkingDir: root,
+  outdir,
+};
+
+/** Builds the four bundles; returns their output paths. */
+export async function buildElectron() {
+  await build({
+    ...common,
+    ...importMetaShim,
+    platform: 'node',
+    target: 'node20',
+    entryPoints: {
+      main: 'electron/main.ts',
+      'engine-process': 'electron/engine-process.ts',
+      'hub-process': 'electron/hub-process.ts',
+    },
+  });
+  // The preload runs in a sandboxed renderer: browser platform, only `electron` may be required.
+  await build({
+    ...common,
+    platform: 'browser',
+    target: 'chrome130',
+    entryPoints: { preload: 'electron/preload.ts' },
+  });
+  return ['main', 'preload', 'engine-process', 'hub-process'].map((name) => path.join(outdir, `${name}.cjs`));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  buildElectron().then(
+    (outputs) => {
+      const names = outputs.map((file) => path.relative(root, file)).join(', ');
+      console.log(`Built ${names} in ${Date.now() - started} ms.`);
+    },
+    (err) => {
+      console.error(`Electron bundle failed: ${err.message}`);
+      process.exitCode = 1;
+    },
+  );
+}
