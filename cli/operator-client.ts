@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { z } from 'zod';
 import { pinnedTlsOptions, type PinnedTlsOptions } from '../core/net/pinned-tls.ts';
 
@@ -175,4 +176,22 @@ export class OperatorClient {
       req.end(payload);
     });
   }
+}
+
+/** Flags of every operator command, plus its own. */
+export type FlagsWithConnection = ConnectionFlags;
+
+/** Adds --data-dir / --hub / --fingerprint / --user / --password to an operator command. */
+export function addConnectionFlags(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', "the hub's data folder (on the hub machine: reads operator.json)")
+    .option('--hub <url>', 'hub URL (or FEDUNIFY_HUB)')
+    .option('--fingerprint <sha256>', 'hub certificate fingerprint (or FEDUNIFY_FINGERPRINT)')
+    .option('--user <name>', 'operator user (or FEDUNIFY_USER; default admin)')
+    .option('--password <password>', 'operator password (or FEDUNIFY_PASSWORD)');
+}
+
+/** Resolves the connection flags, pins the hub certificate and logs in. */
+export async function connectFromFlags(flags: ConnectionFlags): Promise<OperatorClient> {
+  return await OperatorClient.connect(resolveOperatorConnection(flags));
 }
