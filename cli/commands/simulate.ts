@@ -1,4 +1,140 @@
-import type { Command } from 'commander';
+/**
+ * `fedunify simulate`: reproduces the paper's experiment with a real hub and real participant
+ * processes on this machine, prints a per-round table like the paper's Tables 3 and 4, and writes
+ * results.{json,csv,md,svg} into --out.
+ */
+import { Option, type Command } from 'commander';
+import { UNIFY_METHODS, type UnifyMethod } from '../../core/unify/types.ts';
+import { methodColumns, pct, type SimResults } from '../simulate/results.ts';
+import { runSimulation, type SimulationOptions } from '../simulate/run-simulation.ts';
+import { formatTable, tableRows, writeResults } from '../simulate/writers.ts';
 
-/** Placeholder until the `simulate` command lands; its owner replaces this file. */
-export function registerSimulate(_program: Command): void {}
+interface SimulateFlags {
+  env: SimulationOptions['env'];
+  method: UnifyMethod;
+  participants: number;
+  rounds: number;
+  localEpochs: number;
+  localSteps?: number;
+  batchSize: number;
+  lr: number;
+  optimizer: 'adam' | 'sgd';
+  limit?: number;
+  testLimit?: number;
+  hubTestLimit?: number;
+  alpha?: number;
+  seed: number;
+  backend: string;
+  out: string;
+  json: boolean;
+}
+
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${v}".`);
+  return n;
+};
+const positiveReal = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a number > 0, got "${v}".`);
+  return n;
+};
+
+/** Registers `fedunify simulate`. */
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .description("Reproduce the paper's experiment: a real hub and K participant processes on this machine.")
+    .addOption(
+      new Option('--env <env>', 'how the data is divided (paper: V = IID halves, H = labels 0-4 / 5-9)')
+        .choices(['V', 'H', 'iid', 'dirichlet'])
+        .default('V'),
+    )
+    .addOption(
+      new Option('--method <m>', 'the unification method that drives the rounds')
+        .choices([...UNIFY_METHODS])
+        .default('avg'),
+    )
+    .option('--participants <k>', 'number of participants (2 for V and H)', positive('--participants'), 2)
+    .option('--rounds <r>', 'rounds', positive('--rounds'), 3)
+    .option('--local-epochs <e>', 'local epochs per round', positiveReal('--local-epochs'), 1)
+    .option('--local-steps <s>', 'local batches per round instead of epochs', positive('--local-steps'))
+    .option('--batch-size <b>', 'batch size', positive('--batch-size'), 64)
+    .option('--lr <x>', 'learning rate', positiveReal('--lr'), 0.001)
+    .addOption(new Option('--optimizer <o>', 'optimizer').choices(['adam', 'sgd']).default('adam'))
+    .option('--limit <n>', 'training samples per participant (default: its whole share)', positive('--limit'))
+    .option(
+      '--test-limit <m>',
+      'local test samples per participant (default: its whole share)',
+      positive('--test-limit'),
+    )
+    .option(
+      '--hub-test-limit <h>',
+      "samples of the hub's test set (default: all of it)",
+      positive('--hub-test-limit'),
+    )
+    .option('--alpha <a>', 'Dirichlet concentration (--env dirichlet)', positiveReal('--alpha'))
+    .option('--seed <s>', 'seed of the partition and the initial weights', positive('--seed'), 1)
+    .option('--backend <name>', "participants' compute backend: auto | tensorflow | wasm | cpu", 'auto')
+    .option('--out <dir>', 'where results.{json,csv,md,svg} go', 'results/simulate')
+    .option('--json', 'print the results object as the last line of stdout', false)
+    .action(async (f: SimulateFlags) => {
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const err = (line: string) => process.stderr.write(`${line}\n`);
+      try {
+        const results = await runSimulation(
+          {
+            env: f.env,
+            method: f.method,
+            participants: f.participants,
+            rounds: f.rounds,
+            localEpochs: f.localEpochs,
+            localSteps: f.localSteps,
+            batchSize: f.batchSize,
+            learningRate: f.lr,
+            optimizer: f.optimizer,
+            limit: f.limit,
+            testLimit: f.testLimit,
+            hubTestLimit: f.hubTestLimit,
+            alpha: f.alpha,
+            seed: f.seed,
+            backend: f.backend,
+            out: f.out,
+            onLog: err,
+            onRound: (r) => {
+              const methods = [...new Set([f.method, 'avg', 'max', 'absmax', ...Object.keys(r.methods)])];
+              const cells = [
+                `round ${r.round}`,
+                ...r.local.map((l) => `${l.participant} ${pct(l.accuracy)}`),
+                ...methods.map((m) => `${m}${m === f.method ? '*' : ''} ${pct(r.methods[m] ?? null)}`),
+              ];
+              err(cells.join('  '));
+            },
+          },
+          abort.signal,
+        );
+        printResults(results, f);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}
+
+function printResults(results: SimResults, f: SimulateFlags): void {
+  const paths = writeResults(f.out, results);
+  const { header, rows } = tableRows(results);
+  const log = f.json
+    ? (s: string) => process.stderr.write(s + '\n')
+    : (s: string) => process.stdout.write(s + '\n');
+  log('');
+  log(formatTable(header, rows));
+  log(
+    `(* = ${results.method}, the job's method: it drives the next round. Columns ${methodColumns(results).join('/')} are hub test accuracy.)`,
+  );
+  log(`backend ${results.backend}; ${results.durationSec.toFixed(0)} s; wrote ${paths.join(', ')}`);
+  if (f.json) process.stdout.write(JSON.stringify(results) + '\n');
+}

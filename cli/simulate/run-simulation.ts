@@ -1,0 +1,184 @@
+/**
+ * The paper's experiment on one machine: a real hub (in-process, TLS on loopback) and K real
+ * participants (child processes running `fedunify join` on their share of Fashion-MNIST). The hub
+ * evaluates every compared method on the same updates each round, as in the paper's Tables 3/4.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startHub, type Hub } from '../../hub/index.ts';
+import type { JobSpecInput } from '../../core/wire/job-spec.ts';
+import type { UnifyMethod } from '../../core/unify/types.ts';
+import type { RoundRecord } from '../../core/wire/protocol.ts';
+import { killAll, logTail, spawnParticipant, type ChildParticipant } from './children.ts';
+import { HubClient } from './hub-client.ts';
+import { roundFromRecord, type SimResults } from './results.ts';
+
+export interface SimulationOptions {
+  env: 'V' | 'H' | 'iid' | 'dirichlet';
+  method: UnifyMethod;
+  participants: number;
+  rounds: number;
+  localEpochs: number;
+  localSteps?: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: 'adam' | 'sgd';
+  /** Training samples per participant. */
+  limit?: number;
+  testLimit?: number;
+  hubTestLimit?: number;
+  alpha?: number;
+  seed: number;
+  backend: string;
+  out: string;
+  /** Called with each round as soon as the hub closes it. */
+  onRound?: (round: SimResults['rounds'][number]) => void;
+  onLog?: (line: string) => void;
+}
+
+const COMPARED: UnifyMethod[] = ['avg', 'max', 'absmax'];
+
+/** The job spec of a simulation. */
+export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
+  const multi = o.env === 'iid' || o.env === 'dirichlet';
+  return {
+    name: `simulate ${o.env} ${o.method} ×${o.participants}`,
+    model: 'paper-cnn',
+    method: o.method,
+    compareMethods: [...new Set([o.method, ...COMPARED])],
+    rounds: o.rounds,
+    localEpochs: o.localEpochs,
+    ...(o.localSteps ? { localSteps: o.localSteps } : {}),
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    optimizer: o.optimizer,
+    minParticipants: o.participants,
+    seed: o.seed,
+    hubEvaluation: {
+      data: 'fashion-mnist',
+      partition: {
+        env: o.env,
+        seed: o.seed,
+        ...(multi ? { owners: o.participants } : {}),
+        ...(o.env === 'dirichlet' ? { alpha: o.alpha ?? 0.5 } : {}),
+      },
+      ...(o.hubTestLimit ? { limit: o.hubTestLimit } : {}),
+    },
+  };
+}
+
+/** The `join` arguments of participant i. */
+export function participantArgs(o: SimulationOptions, invite: string, i: number, stateDir: string): string[] {
+  const args = [
+    '--invite',
+    invite,
+    '--data',
+    'fashion-mnist',
+    '--partition',
+    o.env,
+    '--owner-index',
+    String(i),
+    '--seed',
+    String(o.seed),
+  ];
+  if (o.env === 'iid' || o.env === 'dirichlet') args.push('--owners', String(o.participants));
+  if (o.env === 'dirichlet') args.push('--alpha', String(o.alpha ?? 0.5));
+  if (o.limit) args.push('--limit', String(o.limit));
+  if (o.testLimit) args.push('--test-limit', String(o.testLimit));
+  args.push('--backend', o.backend, '--state-dir', stateDir);
+  return args;
+}
+
+/** Runs a whole simulation and writes nothing (see writeResults); cleans up on success, error and abort. */
+export async function runSimulation(o: SimulationOptions, signal?: AbortSignal): Promise<SimResults> {
+  if ((o.env === 'V' || o.env === 'H') && o.participants !== 2) {
+    throw new Error(
+      `The ${o.env}-environment has exactly 2 owners; use --participants 2, or --env iid/dirichlet for more.`,
+    );
+  }
+  const started = performance.now();
+  const out = resolve(o.out);
+  mkdirSync(out, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'fedunify-sim-'));
+  const log = o.onLog ?? (() => undefined);
+  let hub: Hub | null = null;
+  const children: ChildParticipant[] = [];
+  try {
+    hub = await startHub({ dataDir: join(work, 'hub'), port: 0, host: '127.0.0.1', quiet: true });
+    log(`hub at ${hub.url} (certificate ${hub.fingerprint?.slice(0, 23)}…)`);
+    const client = new HubClient(hub.url, hub.fingerprint);
+    if (!hub.operator.password) throw new Error('The fresh hub did not report its operator password.');
+    await client.login(hub.operator.username, hub.operator.password);
+    const job = await client.createJob(simulationJobSpec(o));
+    log(`job ${job.id} created: ${o.rounds} rounds, method ${o.method}, ${o.participants} participants`);
+    const names = Array.from({ length: o.participants }, (_, i) => `P${i + 1}`);
+    for (const [i, name] of names.entries()) {
+      const { invite } = await client.createInvite(name, job.id);
+      const logPath = join(out, `participant-${i + 1}.log`);
+      children.push(spawnParticipant(name, participantArgs(o, invite, i, join(work, name)), logPath));
+      log(`${name} started (pid ${children[i].proc.pid}), log ${logPath}`);
+    }
+    const records = await watchJob(client, job.id, children, names, o, signal);
+    const parts = await client.participants(job.id);
+    const backends = [...new Set(parts.map((p) => p.backend?.backend).filter((b): b is string => !!b))];
+    return {
+      env: o.env,
+      method: o.method,
+      participants: o.participants,
+      seed: o.seed,
+      limit: o.limit ?? null,
+      rounds: records.map((r) => roundFromRecord(r, names)),
+      config: {
+        ...simulationJobSpec(o),
+        testLimit: o.testLimit ?? null,
+        hubTestLimit: o.hubTestLimit ?? null,
+      },
+      backend: backends.join(', ') || o.backend,
+      durationSec: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await killAll(children);
+    await hub?.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function watchJob(
+  client: HubClient,
+  jobId: string,
+  children: ChildParticipant[],
+  names: string[],
+  o: SimulationOptions,
+  signal?: AbortSignal,
+): Promise<RoundRecord[]> {
+  let reported = 0;
+  let dead = 0;
+  for (const c of children) void c.exited.then(() => dead++);
+  for (;;) {
+    if (signal?.aborted) throw new Error('Simulation interrupted.');
+    const job = await client.job(jobId);
+    const rounds = (await client.rounds(jobId)).filter((r) => r.completedAt);
+    for (const r of rounds.slice(reported)) o.onRound?.(roundFromRecord(r, names));
+    reported = Math.max(reported, rounds.length);
+    if (job.status === 'completed') {
+      // Let the participants' evaluations of the last unified model arrive.
+      await Promise.race([Promise.all(children.map((c) => c.exited)), delay(10_000)]);
+      return (await client.rounds(jobId)).filter((r) => r.completedAt);
+    }
+    if (job.status === 'aborted' || job.status === 'failed') {
+      throw new Error(`The job ${job.status}: ${job.statusDetail}`);
+    }
+    if (dead === children.length) {
+      const tails = children.map((c) => `--- ${c.name} (${c.logPath}) ---\n${logTail(c.logPath)}`).join('\n');
+      throw new Error(
+        `Every participant exited before the job completed (hub: ${job.statusDetail}).\n${tails}`,
+      );
+    }
+    await delay(1000);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
