@@ -172,8 +172,8 @@ export function registerJoin(program: Command): void {
   program
     .command('join')
     .description("Take part in a hub's job: train on local data, send only weights.")
-    .requiredOption('--invite <invite>', 'the invite string from the hub operator (fedunify1.…)')
-    .requiredOption(
+    .option('--invite <invite>', 'the invite string from the hub operator (fedunify1.…)')
+    .option(
       '--data <path>',
       '"fashion-mnist", a folder of class subfolders, an IDX images file, or a CSV file',
     )
@@ -194,7 +194,23 @@ export function registerJoin(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--state-dir <dir>', 'where local logs are kept (default ~/.fedunify/participant)')
     .option('--approve', 'ask before each upload of weights', false)
-    .action(async (opts: JoinOptions) => {
+    // --- join --ui (renderer owner): the browser UI supplies what the command line leaves out. ---
+    .option('--ui', 'open the participant UI in a browser instead of the terminal view', false)
+    .option('--ui-port <port>', 'local port of the UI (default: any free port)', int('--ui-port'))
+    .action(async (opts: JoinOptions & { ui?: boolean; uiPort?: number }) => {
+      if (opts.ui) {
+        const { runJoinUi } = await import('./join-ui.ts');
+        const { engine, close } = await runJoinUi(opts);
+        await new Promise<void>((resolve) => {
+          const stop = () => void engine.leave().finally(() => void close().finally(resolve));
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        return;
+      }
+      if (!opts.invite || !opts.data)
+        throw new Error('join needs --invite and --data (or --ui to give them in the browser).');
+      // --- end of join --ui ---
       const engine = await runJoin(opts);
       const onSignal = () => void engine.leave();
       process.once('SIGINT', onSignal);

@@ -1,0 +1,43 @@
+/**
+ * `fedunify join --ui`: the participant engine driven from the browser UI. The invite and the data
+ * are optional here: whatever is not given on the command line is supplied in the UI.
+ */
+import { homedir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { ParticipantEngine } from '../../core/participant/engine.ts';
+import type { LogEntry } from '../../core/wire/protocol.ts';
+import { startParticipantUi } from '../ui-server.ts';
+import { dataSourceFromOptions, type JoinOptions } from './join.ts';
+
+export type JoinUiOptions = Partial<JoinOptions> & { uiPort?: number };
+
+function printLog(e: LogEntry): void {
+  process.stderr.write(`[${e.ts.slice(11, 19)}] ${e.level.padEnd(5)} ${e.message}\n`);
+}
+
+/** Starts an engine and its local UI server; loads data and joins when the options give them. */
+export async function runJoinUi(
+  o: JoinUiOptions,
+): Promise<{ engine: ParticipantEngine; close(): Promise<void> }> {
+  // Validate the command-line data before anything starts, so a typo fails fast with its message.
+  const dataSource = o.data
+    ? dataSourceFromOptions({ ...o, invite: o.invite ?? '', data: o.data })
+    : undefined;
+  const engine = new ParticipantEngine({
+    backend: o.backend ?? 'auto',
+    stateDir: o.stateDir ?? joinPath(homedir(), '.fedunify', 'participant'),
+    approveUploads: o.approve ?? false,
+    testLimit: o.testLimit,
+    onLog: printLog,
+  });
+  const ui = await startParticipantUi(engine, { port: o.uiPort });
+  if (dataSource) {
+    const loaded = await engine.loadData(dataSource);
+    if (!loaded.ok) process.stderr.write(`${loaded.error}\nChoose the data in the UI instead.\n`);
+  }
+  if (o.invite) {
+    const joined = await engine.join(o.invite);
+    if (!joined.ok) process.stderr.write(`${joined.error}\nPaste an invite in the UI instead.\n`);
+  }
+  return { engine, close: ui.close };
+}
