@@ -1,0 +1,165 @@
+/** The local training loop: seeded shuffling, one optimizer step per batch, progress and cancellation. */
+import * as tf from '@tensorflow/tfjs-core';
+// The Node build of tfjs-core registers no gradients; this does (into the registry all copies share).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { Dataset } from '../data/types.ts';
+import { deriveSeed, seededPermutation } from '../model/random.ts';
+import { checkDataset, gatherBatch, sparseCrossEntropy } from './batches.ts';
+
+/** Reported after every batch. */
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  samplesDone: number;
+  samplesTotal: number;
+  /** Running mean over this call so far. */
+  loss: number;
+  accuracy: number;
+  samplesPerSec: number;
+  etaSec: number;
+}
+
+/** What trainLocal needs. `steps` (batches) wins over `epochs` when both are given. */
+export interface TrainLocalOptions {
+  model: LayersModel;
+  data: Dataset;
+  epochs?: number;
+  steps?: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: 'adam' | 'sgd';
+  seed: number;
+  onProgress?: (p: TrainProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** The outcome: mean loss and accuracy over every sample trained on. */
+export interface TrainLocalResult {
+  loss: number;
+  accuracy: number;
+  samples: number;
+  samplesPerSec: number;
+  durationMs: number;
+}
+
+/** Thrown when the signal aborts training; `name` is 'AbortError' like DOM aborts. */
+export class TrainingAbortedError extends Error {
+  constructor(samplesDone: number) {
+    super(`training cancelled after ${samplesDone} samples`);
+    this.name = 'AbortError';
+  }
+}
+
+function validate(opts: TrainLocalOptions): void {
+  const positiveInt = (v: number | undefined, what: string): void => {
+    if (v !== undefined && !(Number.isInteger(v) && v > 0))
+      throw new Error(`trainLocal: ${what} must be a positive integer, got ${v}`);
+  };
+  positiveInt(opts.batchSize, 'batchSize');
+  positiveInt(opts.epochs, 'epochs');
+  positiveInt(opts.steps, 'steps');
+  if (!(opts.learningRate > 0 && Number.isFinite(opts.learningRate))) {
+    throw new Error(`trainLocal: learningRate must be a positive number, got ${opts.learningRate}`);
+  }
+  if (opts.optimizer !== 'adam' && opts.optimizer !== 'sgd') {
+    throw new Error(`trainLocal: optimizer must be 'adam' or 'sgd', got '${String(opts.optimizer)}'`);
+  }
+  const [h, w, c] = opts.data.shape;
+  const input = opts.model.inputs[0].shape;
+  if (input[1] !== h || input[2] !== w || input[3] !== c) {
+    throw new Error(
+      `trainLocal: the model takes [${input.slice(1)}] images but the data has [${opts.data.shape}]`,
+    );
+  }
+}
+
+/** The batches to run: [epoch, from, to] over per-epoch seeded permutations. */
+function* schedule(
+  n: number,
+  batchSize: number,
+  epochs: number,
+  steps: number | undefined,
+): Generator<[number, number, number]> {
+  let done = 0;
+  for (let epoch = 0; steps !== undefined || epoch < epochs; epoch++) {
+    for (let from = 0; from < n; from += batchSize) {
+      if (steps !== undefined && done === steps) return;
+      yield [epoch, from, Math.min(from + batchSize, n)];
+      done++;
+    }
+  }
+}
+
+/** Trains `model` in place on `data` and returns mean loss/accuracy and throughput. */
+export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalResult> {
+  validate(opts);
+  const n = checkDataset(opts.data);
+  if (n === 0) throw new Error(`trainLocal: dataset '${opts.data.source}' is empty`);
+  const epochs = opts.epochs ?? 1;
+  const samplesTotal = opts.steps !== undefined ? opts.steps * opts.batchSize : epochs * n;
+  const epochsTotal = opts.steps !== undefined ? Math.ceil(samplesTotal / n) : epochs;
+  const numClasses = opts.data.numClasses;
+  const vars = opts.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer =
+    opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.sgd(opts.learningRate);
+  const start = performance.now();
+  let perm: Int32Array | null = null;
+  let permEpoch = -1;
+  let samplesDone = 0;
+  let lossSum = 0;
+  let correct = 0;
+  try {
+    for (const [epoch, from, to] of schedule(n, opts.batchSize, epochs, opts.steps)) {
+      // Let timers and sockets run (the wasm backend is synchronous), then honour a cancellation.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (opts.signal?.aborted) throw new TrainingAbortedError(samplesDone);
+      if (epoch !== permEpoch) {
+        perm = seededPermutation(n, deriveSeed(opts.seed, epoch));
+        permEpoch = epoch;
+      }
+      const { xs, ys } = gatherBatch(opts.data, perm, from, to);
+      const out: { probs?: tf.Tensor } = {};
+      const { value, grads } = tf.variableGrads(() => {
+        out.probs = tf.keep(opts.model.apply(xs, { training: true }) as tf.Tensor);
+        return sparseCrossEntropy(out.probs, ys, numClasses);
+      }, vars);
+      // Gradients are plain tensors keyed by variable name; the typings insist on Variables.
+      optimizer.applyGradients(grads as unknown as Record<string, tf.Variable>);
+      const probs = out.probs as tf.Tensor;
+      const hits = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), ys), 'int32')));
+      const [loss, hit] = [(await value.data())[0], (await hits.data())[0]];
+      tf.dispose([xs, ys, value, hits, probs, ...Object.values(grads)]);
+      if (!Number.isFinite(loss))
+        throw new Error(
+          `training diverged: loss is ${loss} at sample ${samplesDone}; lower the learning rate`,
+        );
+      const b = to - from;
+      samplesDone += b;
+      lossSum += loss * b;
+      correct += hit;
+      const elapsed = (performance.now() - start) / 1000;
+      const samplesPerSec = samplesDone / Math.max(elapsed, 1e-9);
+      opts.onProgress?.({
+        epoch: epoch + 1,
+        epochs: epochsTotal,
+        samplesDone,
+        samplesTotal,
+        loss: lossSum / samplesDone,
+        accuracy: correct / samplesDone,
+        samplesPerSec,
+        etaSec: Math.max(samplesTotal - samplesDone, 0) / samplesPerSec,
+      });
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const durationMs = performance.now() - start;
+  return {
+    loss: lossSum / samplesDone,
+    accuracy: correct / samplesDone,
+    samples: samplesDone,
+    samplesPerSec: samplesDone / (durationMs / 1000),
+    durationMs,
+  };
+}
