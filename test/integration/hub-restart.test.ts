@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'socket.io-client';
+import { decodeWeights, encodeWeights } from '../../core/wire/weights-codec.ts';
+import { weightManifest } from '../../core/model/manifest.ts';
+import type { JobRecord, RoundStart, RoundUnified } from '../../core/wire/protocol.ts';
+import { startHub } from '../../hub/index.ts';
+import { OperatorClient } from '../../cli/operator-client.ts';
+import {
+  TINY_MODEL,
+  ask,
+  jobWithInvite,
+  next,
+  readyParticipant,
+  startTestHub,
+  tempDir,
+  tinyJob,
+} from './hub-helpers.ts';
+
+const manifest = weightManifest(TINY_MODEL);
+const filled = (v: number) =>
+  manifest.map((t) => new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(v));
+const metrics = {
+  loss: 1,
+  accuracy: 0.5,
+  testLoss: null,
+  testAccuracy: null,
+  samplesPerSec: 100,
+  durationMs: 10,
+};
+
+describe('hub: restart', () => {
+  const tmp = tempDir();
+  const sockets: Socket[] = [];
+  afterAll(() => {
+    sockets.forEach((s) => s.disconnect());
+    tmp.cleanup();
+  });
+
+  it('resumes a running job at its round with the stored update and the current global weights', async () => {
+    const first = await startTestHub(tmp.dir);
+    const password = first.hub.operator.password as string;
+    const { job, token } = await jobWithInvite(first.op, tinyJob({ rounds: 3 }));
+    const a = await readyParticipant(first.hub, token, 'keep-a');
+    const startA = next<RoundStart>(a, 'round:start');
+    const b = await readyParticipant(first.hub, token, 'keep-b');
+    sockets.push(a, b);
+    const r1 = { jobId: job.id, round: 1, samples: 10, metrics };
+    await startA;
+    const unified1 = next<RoundUnified>(b, 'round:unified');
+    await ask(a, 'round:update', { ...r1, weights: encodeWeights(manifest, filled(1)) });
+    await ask(b, 'round:update', { ...r1, weights: encodeWeights(manifest, filled(3)) });
+    await unified1;
+    const start2 = next<RoundStart>(a, 'round:start');
+    await ask(a, 'round:eval', { jobId: job.id, round: 1, accuracy: 0.5, loss: 1, samples: 6 });
+    await ask(b, 'round:eval', { jobId: job.id, round: 1, accuracy: 0.5, loss: 1, samples: 6 });
+    expect((await start2).round).toBe(2);
+    await ask(a, 'round:update', { ...r1, round: 2, weights: encodeWeights(manifest, filled(5)) });
+    a.disconnect();
+    b.disconnect();
+    await first.hub.close();
+
+    const hub = await startHub({ dataDir: tmp.dir, port: 0, quiet: true });
+    try {
+      expect(hub.operator.password).toBeUndefined();
+      expect(hub.fingerprint).toBe(first.hub.fingerprint);
+      const op = await OperatorClient.connect({
+        url: hub.url,
+        fingerprint: hub.fingerprint,
+        username: 'admin',
+        password,
+      });
+      expect((await op.request<JobRecord>('GET', `/api/jobs/${job.id}`)).currentRound).toBe(2);
+      const b2 = await readyParticipant(hub, token, 'keep-b');
+      sockets.push(b2);
+      const restart = await next<RoundStart>(b2, 'round:start');
+      expect(restart.round).toBe(2);
+      // The global model after round 1 was the average of 1 and 3.
+      expect(decodeWeights(new Uint8Array(restart.weights), manifest)[0][0]).toBe(2);
+      const unified2 = next<RoundUnified>(b2, 'round:unified');
+      await ask(b2, 'round:update', { ...r1, round: 2, weights: encodeWeights(manifest, filled(7)) });
+      const w = decodeWeights(new Uint8Array((await unified2).weights), manifest);
+      expect(w[1][0]).toBe(6);
+    } finally {
+      await hub.close();
+    }
+  });
+});
