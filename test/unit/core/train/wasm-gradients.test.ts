@@ -39,6 +39,11 @@ async function expectSameGrads(
   });
 }
 
+/** Number of elements of a shape. */
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a: number, b: number) => a * b, 1);
+}
+
 /** Weights for a random linear read-out of an op's output, so every output element gets its own dy. */
 function readout(t: tf.Tensor, seed: number): tf.Scalar {
   return tf.sum(tf.mul(t, tf.tensor(randomArray(t.size, seed), t.shape)));
@@ -61,18 +66,12 @@ describe('wasm gradient kernels match the cpu backend', () => {
   for (const c of convCases) {
     it(`conv2d x=[${c.x}] k=${c.k} stride ${c.s} ${c.pad}: Conv2DBackpropInput and Conv2DBackpropFilter`, async () => {
       const x = {
-        values: randomArray(
-          c.x.reduce((a, b) => a * b, 1),
-          1,
-        ),
+        values: randomArray(sizeOf(c.x), 1),
         shape: [...c.x],
       };
       const wShape = [c.k, c.k, c.x[3], c.out];
       const w = {
-        values: randomArray(
-          wShape.reduce((a, b) => a * b, 1),
-          2,
-        ),
+        values: randomArray(sizeOf(wShape), 2),
         shape: wShape,
       };
       await expectSameGrads([x, w], (xt, wt) =>
@@ -111,11 +110,7 @@ describe('wasm gradient kernels match the cpu backend', () => {
     it(`maxPool x=[${c.x}] pool ${c.p} stride ${c.s} ${c.pad}: MaxPoolGrad, with ties`, async () => {
       // A third of the values are exactly 0, so many windows have tied maxima after the relu.
       const x = {
-        values: randomArray(
-          c.x.reduce((a, b) => a * b, 1),
-          8,
-          0.3,
-        ),
+        values: randomArray(sizeOf(c.x), 8, 0.3),
         shape: [...c.x],
       };
       await expectSameGrads([x], (xt) => readout(tf.maxPool(tf.relu(xt) as tf.Tensor4D, c.p, c.s, c.pad), 9));
