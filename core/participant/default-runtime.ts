@@ -9,8 +9,10 @@ import type { ModelSpec } from '../model/spec.ts';
 import { BACKEND_PREFERENCES, selectBackend, type BackendPreference } from '../train/backend.ts';
 import { decodeWeights, encodeWeights } from '../wire/weights-codec.ts';
 import { checkAgainstModel, loadLocalData } from './local-data.ts';
-import { evaluateModel, trainModel } from './train-adapter.ts';
-import type { LocalModel, ParticipantRuntime } from './types.ts';
+import { evaluate } from '../train/evaluate.ts';
+import { trainLocal } from '../train/train-loop.ts';
+import type { LocalModel, ParticipantRuntime, TrainOptions, TrainResult } from './types.ts';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 /** The TensorFlow.js runtime used outside tests. */
 export function createDefaultRuntime(): ParticipantRuntime {
@@ -31,12 +33,34 @@ export function createDefaultRuntime(): ParticipantRuntime {
         manifest,
         setWeights: (w) => setWeights(model, w),
         getWeights: () => getWeights(model),
-        train: (opts) => trainModel(model, opts),
-        evaluate: (data) => evaluateModel(model, data),
+        train: (opts) => train(model, opts),
+        evaluate: async (data) => {
+          const m = await evaluate(model, data);
+          return { accuracy: m.accuracy, loss: m.loss, samples: data.labels.length };
+        },
         dispose: () => model.dispose(),
       };
     },
     encodeWeights: (manifest, weights) => encodeWeights(manifest, weights),
     decodeWeights: (bytes, manifest) => decodeWeights(bytes, manifest),
   };
+}
+
+/** One round of local training; a fractional epoch count becomes the matching number of batches. */
+async function train(model: LayersModel, o: TrainOptions): Promise<TrainResult> {
+  const n = o.data.labels.length;
+  const steps =
+    o.steps ??
+    (Number.isInteger(o.epochs) ? undefined : Math.max(1, Math.round(o.epochs * Math.ceil(n / o.batchSize))));
+  return trainLocal({
+    model,
+    data: o.data,
+    ...(steps !== undefined ? { steps } : { epochs: o.epochs }),
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    optimizer: o.optimizer,
+    seed: o.seed,
+    signal: o.signal,
+    onProgress: (p) => o.onProgress(p),
+  });
 }
