@@ -16,10 +16,7 @@ type WorkerReply =
 
 /** Starts a worker that loads the job's hub test set once and evaluates weights on request. */
 export function createHubEvaluator(spec: JobSpec): HubEvaluator {
-  const worker = new Worker(new URL('./eval-worker.ts', import.meta.url), {
-    execArgv: ['--import', 'tsx'],
-    workerData: { spec },
-  });
+  const worker = new Worker(new URL('./eval-worker-boot.js', import.meta.url), { workerData: { spec } });
   worker.unref();
   const pending = new Map<
     number,

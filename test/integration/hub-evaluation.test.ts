@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'socket.io-client';
+import { encodeWeights } from '../../core/wire/weights-codec.ts';
+import { weightManifest } from '../../core/model/manifest.ts';
+import type { RoundRecord, RoundStart, RoundUnified } from '../../core/wire/protocol.ts';
+import type { Hub } from '../../hub/index.ts';
+import { ask, jobWithInvite, next, startTestHub, tempDir, connectRaw, outcome } from './hub-helpers.ts';
+
+// Softmax regression on Fashion-MNIST: small enough to evaluate quickly in the hub's worker.
+const MODEL = {
+  name: 'softmax',
+  inputShape: [28, 28, 1] as [number, number, number],
+  numClasses: 10,
+  layers: [
+    { type: 'flatten' as const },
+    { type: 'dense' as const, units: 10, activation: 'softmax' as const },
+  ],
+};
+const manifest = weightManifest(MODEL);
+const metrics = {
+  loss: 1,
+  accuracy: 0.5,
+  testLoss: null,
+  testAccuracy: null,
+  samplesPerSec: 100,
+  durationMs: 10,
+};
+const ready = {
+  dataset: { inputShape: [28, 28, 1], numClasses: 10, classCounts: [], trainSamples: 10, testSamples: 0 },
+  backend: { backend: 'cpu', device: 'test', notes: [] },
+};
+
+/** Weights whose kernel favours class `k` for every image, so their accuracies differ by method. */
+function favouring(k: number): Float32Array[] {
+  const [kernel, bias] = manifest.map((t) => new Float32Array(t.shape.reduce((a, b) => a * b, 1)));
+  for (let i = 0; i < 784; i++) kernel[i * 10 + k] = 0.01 * ((i % 7) - 3);
+  bias[k] = 1;
+  return [kernel, bias];
+}
+
+describe('hub: evaluation on its own test set', () => {
+  const tmp = tempDir();
+  let hub: Hub | null = null;
+  const sockets: Socket[] = [];
+  afterAll(async () => {
+    sockets.forEach((s) => s.disconnect());
+    await hub?.close();
+    tmp.cleanup();
+  });
+
+  it('scores the job method and each comparison method in a worker thread', async () => {
+    const started = await startTestHub(tmp.dir);
+    hub = started.hub;
+    const { job, token } = await jobWithInvite(started.op, {
+      name: 'eval',
+      model: MODEL,
+      rounds: 1,
+      compareMethods: ['avg', 'max', 'absmax'],
+      hubEvaluation: { data: 'fashion-mnist', limit: 300 },
+    });
+    const clients: Socket[] = [];
+    for (const id of ['e-a', 'e-b']) {
+      const s = await connectRaw(hub, { token, instanceId: id });
+      sockets.push(s);
+      await outcome(s);
+      clients.push(s);
+    }
+    const starts = clients.map((s) => next<RoundStart>(s, 'round:start'));
+    for (const s of clients) expect((await ask(s, 'participant:ready', ready)).ok).toBe(true);
+    await Promise.all(starts);
+    const unified = next<RoundUnified>(clients[0], 'round:unified', 90_000);
+    for (const [i, s] of clients.entries()) {
+      await ask(s, 'round:update', {
+        jobId: job.id,
+        round: 1,
+        samples: 10,
+        metrics,
+        weights: encodeWeights(manifest, favouring(i)),
+      });
+    }
+    const result = await unified;
+    expect(result.hubAccuracy).toBeGreaterThan(0);
+    expect(result.hubAccuracy).toBeLessThan(1);
+    const [round] = await started.op.request<RoundRecord[]>('GET', `/api/jobs/${job.id}/rounds`);
+    expect(round.methods.map((m) => m.method)).toEqual(['avg', 'max', 'absmax']);
+    expect(round.methods.every((m) => typeof m.hubAccuracy === 'number')).toBe(true);
+    console.log(
+      'hub accuracy by method:',
+      round.methods.map((m) => `${m.method} ${m.hubAccuracy}`).join(', '),
+    );
+  });
+});
