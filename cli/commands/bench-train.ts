@@ -1,4 +1,125 @@
-import type { Command } from 'commander';
+/**
+ * `fedunify bench train`: training throughput (samples/s) of the paper CNN on each backend, after
+ * warm-up. Uses real Fashion-MNIST batches when the files are there, random data otherwise (and says so).
+ */
+import { Option, type Command } from 'commander';
+import { loadFashionMnist } from '../../core/data/fashion-mnist.ts';
+import type { Dataset } from '../../core/data/types.ts';
+import { mulberry32 } from '../../core/model/random.ts';
+import { buildModel, setWeights } from '../../core/model/build.ts';
+import { initialWeights } from '../../core/model/init.ts';
+import { PAPER_CNN } from '../../core/model/spec.ts';
+import { selectBackend, type BackendPreference } from '../../core/train/backend.ts';
+import { trainLocal } from '../../core/train/train-loop.ts';
+import { positiveInt } from './train-common.ts';
 
-/** Placeholder until the `bench-train` command lands; its owner replaces this file. */
-export function registerBenchTrain(_program: Command): void {}
+interface BenchFlags {
+  backend: BackendPreference | 'all';
+  batchSize: number;
+  steps: number;
+  json: boolean;
+}
+
+/** One row of the table. */
+export interface BenchResult {
+  backend: string;
+  device: string;
+  samplesPerSec: number | null;
+  error?: string;
+}
+
+async function benchData(samples: number): Promise<{ data: Dataset; real: boolean }> {
+  try {
+    const { train } = await loadFashionMnist();
+    const per = 28 * 28;
+    const n = Math.min(samples, train.labels.length);
+    return {
+      data: { ...train, images: train.images.subarray(0, n * per), labels: train.labels.subarray(0, n) },
+      real: true,
+    };
+  } catch {
+    const rand = mulberry32(1);
+    const images = Float32Array.from({ length: samples * 784 }, () => rand());
+    const labels = Int32Array.from({ length: samples }, (_, i) => i % 10);
+    return { data: { images, labels, shape: [28, 28, 1], numClasses: 10, source: 'random' }, real: false };
+  }
+}
+
+async function benchOne(pref: BackendPreference, data: Dataset, flags: BenchFlags): Promise<BenchResult> {
+  const info = await selectBackend(pref);
+  const model = buildModel(PAPER_CNN);
+  setWeights(model, initialWeights(PAPER_CNN, 1));
+  const common = {
+    model,
+    data,
+    batchSize: flags.batchSize,
+    learningRate: 0.001,
+    optimizer: 'adam' as const,
+    seed: 1,
+  };
+  // Warm-up: first calls compile kernels and allocate memory.
+  await trainLocal({ ...common, steps: 2 });
+  const result = await trainLocal({ ...common, steps: flags.steps });
+  model.dispose();
+  return { backend: info.backend, device: info.device, samplesPerSec: result.samplesPerSec };
+}
+
+async function runBench(flags: BenchFlags): Promise<void> {
+  const { data, real } = await benchData(Math.max(flags.batchSize * 8, 512));
+  console.error(real ? `data: real Fashion-MNIST batches` : `data: random images (Fashion-MNIST not found)`);
+  const prefs: BackendPreference[] =
+    flags.backend === 'all' ? ['tensorflow', 'wasm', 'cpu'] : [flags.backend];
+  const results: BenchResult[] = [];
+  for (const pref of prefs) {
+    try {
+      // The cpu backend is ~100x slower: fewer steps keep `all` usable.
+      const steps = pref === 'cpu' && flags.backend === 'all' ? Math.min(flags.steps, 2) : flags.steps;
+      results.push(await benchOne(pref, data, { ...flags, steps }));
+    } catch (err) {
+      if (flags.backend !== 'all') throw err;
+      results.push({
+        backend: pref,
+        device: '',
+        samplesPerSec: null,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+  console.log(`paper CNN training throughput, batch ${flags.batchSize}, ${flags.steps} steps after warm-up`);
+  console.log(`${'backend'.padEnd(12)}${'samples/s'.padStart(10)}  device / why not`);
+  for (const r of results) {
+    const sps = r.samplesPerSec === null ? '—' : r.samplesPerSec.toFixed(1);
+    console.log(`${r.backend.padEnd(12)}${sps.padStart(10)}  ${r.error ?? r.device}`);
+  }
+  if (flags.json) {
+    const best = results
+      .filter((r) => r.samplesPerSec !== null)
+      .sort((a, b) => (b.samplesPerSec ?? 0) - (a.samplesPerSec ?? 0))[0];
+    console.log(
+      JSON.stringify({
+        backend: best?.backend ?? null,
+        samplesPerSec: best?.samplesPerSec ?? null,
+        batchSize: flags.batchSize,
+        steps: flags.steps,
+        data: real ? 'fashion-mnist' : 'random',
+        results,
+      }),
+    );
+  }
+}
+
+/** Registers `fedunify bench train` on the `bench` command. */
+export function registerBenchTrain(bench: Command): void {
+  bench
+    .command('train')
+    .description('Training throughput of the paper CNN (samples/s) per backend, after warm-up.')
+    .addOption(
+      new Option('--backend <name>', 'backend to measure, or all')
+        .choices(['auto', 'tensorflow', 'wasm', 'cpu', 'all'])
+        .default('auto'),
+    )
+    .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 64)
+    .option('--steps <n>', 'measured steps (batches)', positiveInt('--steps'), 10)
+    .option('--json', 'print one JSON object with the results as the last line of stdout', false)
+    .action(async (flags: BenchFlags) => runBench(flags));
+}

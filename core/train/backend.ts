@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-// The Node build of tfjs-core registers no gradients; this does (into the registry all copies share).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// The Node build of tfjs-core registers no gradients; tfjs-layers' Node build registers them all.
+import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo } from '../wire/protocol.ts';

@@ -1,7 +1,7 @@
 /** The local training loop: seeded shuffling, one optimizer step per batch, progress and cancellation. */
 import * as tf from '@tensorflow/tfjs-core';
-// The Node build of tfjs-core registers no gradients; this does (into the registry all copies share).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// The Node build of tfjs-core registers no gradients; tfjs-layers' Node build registers them all.
+import '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/types.ts';
 import { deriveSeed, seededPermutation } from '../model/random.ts';

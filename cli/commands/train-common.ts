@@ -1,0 +1,63 @@
+/** Option parsers and helpers shared by `fedunify train` and `fedunify bench train`. */
+import { SingleBar } from 'cli-progress';
+import type { TrainProgress } from '../../core/train/train-loop.ts';
+
+/** Parses a whole number ≥ 1 for the option `name`. */
+export function positiveInt(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${v}".`);
+    return n;
+  };
+}
+
+/** Parses a finite number > 0 for the option `name`. */
+export function positiveReal(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a number > 0, got "${v}".`);
+    return n;
+  };
+}
+
+/** Parses an integer (any sign) for the option `name`. */
+export function integer(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new Error(`${name} must be a whole number, got "${v}".`);
+    return n;
+  };
+}
+
+/** A progress bar on stderr (stdout stays clean for --json), updated from TrainProgress. */
+export function progressBar(label: string): { update(p: TrainProgress): void; stop(): void } {
+  const bar = new SingleBar(
+    {
+      stream: process.stderr,
+      format: `${label} [{bar}] {percentage}% | {value}/{total} samples | loss {loss} | acc {acc} | {sps} samples/s | eta {etaText}`,
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    undefined,
+  );
+  let started = false;
+  return {
+    update(p) {
+      const payload = {
+        loss: p.loss.toFixed(4),
+        acc: `${(p.accuracy * 100).toFixed(1)}%`,
+        sps: p.samplesPerSec.toFixed(0),
+        etaText: `${Math.round(p.etaSec)}s`,
+      };
+      if (!started) {
+        bar.start(p.samplesTotal, p.samplesDone, payload);
+        started = true;
+      } else {
+        bar.update(p.samplesDone, payload);
+      }
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
