@@ -1,5 +1,5 @@
 /**
- * Entry of the embedded hub's utility process (bundled to dist/electron/hub-process.cjs). The hub
+ * Entry of the embedded hub's utility process (bundled to dist/electron/hub-process.mjs, ESM). The hub
  * unifies and evaluates models each round; in its own process that work never freezes the UI,
  * and a hub crash cannot take the participant window down with it.
  *

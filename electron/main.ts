@@ -36,7 +36,7 @@ const files = {
   page: path.join(appRoot, 'dist/renderer/participant/index.html'),
   preload: path.join(appRoot, 'dist/electron/preload.cjs'),
   engine: path.join(appRoot, 'dist/electron/engine-process.cjs'),
-  hub: path.join(appRoot, 'dist/electron/hub-process.cjs'),
+  hub: path.join(appRoot, 'dist/electron/hub-process.mjs'),
 };
 const isDev = !app.isPackaged;
 

@@ -1,11 +1,10 @@
-// Bundles the desktop app's main process, preload and utility processes into dist/electron/*.cjs
+// Bundles the desktop app's main process, preload and utility processes into dist/electron/
 // with esbuild. Needs no Electron binary: `electron` stays an external require resolved at runtime.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outdir = path.join(root, 'dist/electron');
 
 // Native addons, packages that locate files next to themselves (wasm), and optional native
 // helpers of ws/socket.io stay external; electron-builder ships them in node_modules.
@@ -38,30 +37,43 @@ const common = {
   logLevel: 'warning',
   external,
   absWorkingDir: root,
-  outdir,
 };
 
-/** Builds the four bundles; returns their output paths. */
-export async function buildElectron() {
+/** Builds the four bundles into `outdir` (inside the repo, so node_modules resolves); returns their paths. */
+export async function buildElectron(outdir = path.join(root, 'dist/electron')) {
   await build({
     ...common,
+    outdir,
     ...importMetaShim,
     platform: 'node',
     target: 'node20',
-    entryPoints: {
-      main: 'electron/main.ts',
-      'engine-process': 'electron/engine-process.ts',
-      'hub-process': 'electron/hub-process.ts',
+    entryPoints: { main: 'electron/main.ts', 'engine-process': 'electron/engine-process.ts' },
+  });
+  // The hub process is ESM: it loads the hub's TypeScript sources (which use top-level await)
+  // through tsx's ESM API. Electron (28+) runs .mjs utility processes natively.
+  await build({
+    ...common,
+    outdir,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outExtension: { '.js': '.mjs' },
+    banner: {
+      js: "import { createRequire as __fedunifyCreateRequire } from 'node:module'; const require = __fedunifyCreateRequire(import.meta.url);",
     },
+    entryPoints: { 'hub-process': 'electron/hub-process.ts' },
   });
   // The preload runs in a sandboxed renderer: browser platform, only `electron` may be required.
   await build({
     ...common,
+    outdir,
     platform: 'browser',
     target: 'chrome130',
     entryPoints: { preload: 'electron/preload.ts' },
   });
-  return ['main', 'preload', 'engine-process', 'hub-process'].map((name) => path.join(outdir, `${name}.cjs`));
+  return ['main.cjs', 'preload.cjs', 'engine-process.cjs', 'hub-process.mjs'].map((name) =>
+    path.join(outdir, name),
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
