@@ -1,4 +1,5 @@
 /** Entry point of the operator console (served by the hub). */
+import '../shared/zod-config.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../shared/styles.css';

@@ -1,4 +1,5 @@
 /** Entry point of the participant app (Electron window, or a browser tab opened by `join --ui`). */
+import '../shared/zod-config.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../shared/styles.css';
