@@ -8,14 +8,14 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 /**
- * The renderer's policy: only the app's own scripts and styles; inline styles are allowed because
- * React and recharts set style attributes. No network from the participant UI: it reaches the hub
- * through the engine.
+ * The renderer's policy, sent as a header on top of the page's own meta CSP (both apply): only the
+ * app's own scripts and styles (React sets styles through the CSSOM, which CSP allows). No network
+ * from the participant UI: in the desktop app it reaches the hub through the engine.
  */
 export const APP_CSP = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
+  "style-src 'self'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
@@ -56,7 +56,9 @@ export function isTrustedSender(url: string | null | undefined, trustedFiles: re
   if (typeof url !== 'string' || url === '') return false;
   const file = filePathOf(url);
   if (file === null) return false;
-  return trustedFiles.some((trusted) => path.resolve(trusted) === file);
+  // Windows paths are case-insensitive (drive letters in URLs often differ in case).
+  const norm = (p: string): string => (process.platform === 'win32' ? p.toLowerCase() : p);
+  return trustedFiles.some((trusted) => norm(path.resolve(trusted)) === norm(file));
 }
 
 /** True when a window showing the app's pages may navigate to `url` (only to those same pages). */

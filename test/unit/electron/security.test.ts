@@ -95,6 +95,7 @@ describe('CSP', () => {
   it('forbids remote scripts, eval and plugins', () => {
     expect(APP_CSP).toContain("script-src 'self'");
     expect(APP_CSP).not.toContain('unsafe-eval');
+    expect(APP_CSP).not.toContain('unsafe-inline');
     expect(APP_CSP).toContain("object-src 'none'");
   });
 });
