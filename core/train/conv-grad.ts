@@ -50,6 +50,7 @@ export function conv2dFilterGrad(
     if (padB < 0 || padR < 0) {
       xs = tf.slice(x, [0, 0, 0, 0], [-1, h + Math.min(padB, 0), w + Math.min(padR, 0), -1]);
     }
+    if (x.shape[3] === 1) return singleChannelFilterGrad(xs, dy, info, Math.max(padB, 0), Math.max(padR, 0));
     const xT = tf.transpose(xs, [3, 1, 2, 0]);
     const dyT = tf.transpose(dy, [1, 2, 0, 3]);
     const padding: ExplicitPadding = [
@@ -61,6 +62,54 @@ export function conv2dFilterGrad(
     const r = tf.conv2d(xT, dyT, 1, padding, 'NHWC', [sh, sw]);
     return tf.transpose(r, [1, 2, 0, 3]);
   });
+}
+
+/**
+ * One input channel (the first layer on grayscale images): the conv form above degenerates to a
+ * batch-1 conv with a huge kernel (~20x slower than its FLOPs), so use im2col instead — the kh·kw
+ * shifted views of the small input as rows of one [kh·kw, n·oh·ow] matrix, times dy as [n·oh·ow, co].
+ */
+function singleChannelFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  info: tf.backend_util.Conv2DInfo,
+  padB: number,
+  padR: number,
+): tf.Tensor4D {
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    outHeight: oh,
+    outWidth: ow,
+    padInfo,
+    filterHeight: kh,
+    filterWidth: kw,
+  } = info;
+  const n = x.shape[0];
+  const xp = tf.pad(x, [
+    [0, 0],
+    [padInfo.top, padB],
+    [padInfo.left, padR],
+    [0, 0],
+  ]);
+  const rows: tf.Tensor[] = [];
+  for (let r = 0; r < kh; r++) {
+    for (let c = 0; c < kw; c++) {
+      const view =
+        sh === 1 && sw === 1
+          ? tf.slice(xp, [0, r, c, 0], [n, oh, ow, 1])
+          : tf.stridedSlice(
+              xp,
+              [0, r, c, 0],
+              [n, r + (oh - 1) * sh + 1, c + (ow - 1) * sw + 1, 1],
+              [1, sh, sw, 1],
+            );
+      rows.push(tf.reshape(view, [1, n * oh * ow]));
+    }
+  }
+  const outChannels = dy.shape[3];
+  const dw = tf.matMul(tf.concat(rows, 0), tf.reshape(dy, [n * oh * ow, outChannels]));
+  return tf.reshape(dw, [kh, kw, 1, outChannels]);
 }
 
 /** Inserts stride−1 zeros between the rows and columns of dy (a stride-s conv's gradient is a stride-1 one on it). */

@@ -6,6 +6,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/types.ts';
 import { deriveSeed, seededPermutation } from '../model/random.ts';
 import { checkDataset, gatherBatch, sparseCrossEntropy } from './batches.ts';
+import { fastStep, planFromModel } from './fast-step.ts';
 
 /** Reported after every batch. */
 export interface TrainProgress {
@@ -103,6 +104,31 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
   const vars = opts.model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer =
     opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.sgd(opts.learningRate);
+  const plan = planFromModel(opts.model);
+  const step = async (
+    xs: tf.Tensor4D,
+    ys: tf.Tensor1D,
+    seed: number,
+  ): Promise<{ loss: number; hit: number }> => {
+    let out: { loss: tf.Scalar; correct: tf.Scalar; grads: Record<string, tf.Tensor> };
+    if (plan !== null) {
+      out = fastStep(plan, xs, ys, numClasses, seed);
+    } else {
+      // Generic path: autodiff through the layers API (any layer tfjs supports).
+      const holder: { correct?: tf.Scalar } = {};
+      const { value, grads } = tf.variableGrads(() => {
+        const probs = opts.model.apply(xs, { training: true }) as tf.Tensor;
+        holder.correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), ys), 'int32')) as tf.Scalar);
+        return sparseCrossEntropy(probs, ys, numClasses);
+      }, vars);
+      out = { loss: value, correct: holder.correct as tf.Scalar, grads };
+    }
+    // Gradients are plain tensors keyed by variable name; the typings insist on Variables.
+    optimizer.applyGradients(out.grads as unknown as Record<string, tf.Variable>);
+    const [loss, hit] = [(await out.loss.data())[0], (await out.correct.data())[0]];
+    tf.dispose([out.loss, out.correct, ...Object.values(out.grads)]);
+    return { loss, hit };
+  };
   const start = performance.now();
   let perm: Int32Array | null = null;
   let permEpoch = -1;
@@ -119,17 +145,8 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
         permEpoch = epoch;
       }
       const { xs, ys } = gatherBatch(opts.data, perm, from, to);
-      const out: { probs?: tf.Tensor } = {};
-      const { value, grads } = tf.variableGrads(() => {
-        out.probs = tf.keep(opts.model.apply(xs, { training: true }) as tf.Tensor);
-        return sparseCrossEntropy(out.probs, ys, numClasses);
-      }, vars);
-      // Gradients are plain tensors keyed by variable name; the typings insist on Variables.
-      optimizer.applyGradients(grads as unknown as Record<string, tf.Variable>);
-      const probs = out.probs as tf.Tensor;
-      const hits = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), ys), 'int32')));
-      const [loss, hit] = [(await value.data())[0], (await hits.data())[0]];
-      tf.dispose([xs, ys, value, hits, probs, ...Object.values(grads)]);
+      const { loss, hit } = await step(xs, ys, deriveSeed(opts.seed, 1_000_000 + samplesDone));
+      tf.dispose([xs, ys]);
       if (!Number.isFinite(loss))
         throw new Error(
           `training diverged: loss is ${loss} at sample ${samplesDone}; lower the learning rate`,

@@ -62,6 +62,8 @@ describe('wasm gradient kernels match the cpu backend', () => {
     { x: [3, 8, 6, 2], k: 2, out: 5, s: 2, pad: 'same' },
     { x: [1, 10, 11, 4], k: 5, out: 3, s: 3, pad: 'valid' },
     { x: [2, 5, 5, 1], k: 4, out: 2, s: 1, pad: 'same' },
+    { x: [2, 9, 8, 1], k: 3, out: 3, s: 2, pad: 'valid' },
+    { x: [2, 9, 8, 1], k: 3, out: 3, s: 2, pad: 'same' },
   ] as const;
   for (const c of convCases) {
     it(`conv2d x=[${c.x}] k=${c.k} stride ${c.s} ${c.pad}: Conv2DBackpropInput and Conv2DBackpropFilter`, async () => {

@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Dataset } from '../../../../core/data/types.ts';
+import { buildModel, setWeights } from '../../../../core/model/build.ts';
+import { initialWeights } from '../../../../core/model/init.ts';
+import { mulberry32 } from '../../../../core/model/random.ts';
+import type { ModelSpec } from '../../../../core/model/spec.ts';
+import { selectBackend } from '../../../../core/train/backend.ts';
+import { sparseCrossEntropy } from '../../../../core/train/batches.ts';
+import { evaluate } from '../../../../core/train/evaluate.ts';
+import { fastStep, planFromModel } from '../../../../core/train/fast-step.ts';
+import { trainLocal } from '../../../../core/train/train-loop.ts';
+
+/** A tiny CNN with every layer kind the hand-written step covers (except dropout, which is random). */
+const TINY: ModelSpec = {
+  name: 'tiny',
+  inputShape: [9, 9, 1],
+  numClasses: 3,
+  layers: [
+    { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { type: 'maxPool2d', poolSize: 2, padding: 'same' },
+    { type: 'conv2d', filters: 3, kernelSize: 2, strides: 2, activation: 'linear' },
+    { type: 'flatten' },
+    { type: 'dense', units: 5, activation: 'relu' },
+    { type: 'dense', units: 3, activation: 'softmax' },
+  ],
+};
+
+/** Learnable synthetic images: class k has a bright horizontal band at rows 3k..3k+2, plus noise. */
+function bands(n: number, seed: number): Dataset {
+  const rand = mulberry32(seed);
+  const images = new Float32Array(n * 81);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 3;
+    for (let p = 0; p < 81; p++) {
+      const row = Math.floor(p / 9);
+      images[i * 81 + p] = 0.3 * rand() + (Math.floor(row / 3) === labels[i] ? 0.7 : 0);
+    }
+  }
+  return { images, labels, shape: [9, 9, 1], numClasses: 3, source: 'bands' };
+}
+
+function tinyModel(seed = 1) {
+  const model = buildModel(TINY);
+  setWeights(model, initialWeights(TINY, seed));
+  return model;
+}
+
+describe('training on wasm', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it('the hand-written step gives the same loss and gradients as autodiff through the layers API', () => {
+    const model = tinyModel();
+    const plan = planFromModel(model);
+    expect(plan).not.toBeNull();
+    const data = bands(12, 2);
+    const xs = tf.tensor4d(data.images, [12, 9, 9, 1]);
+    const ys = tf.tensor1d(data.labels, 'int32');
+    const fast = fastStep(plan!, xs, ys, 3, 1);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const auto = tf.variableGrads(() => sparseCrossEntropy(model.apply(xs) as tf.Tensor, ys, 3), vars);
+    expect(fast.loss.dataSync()[0]).toBeCloseTo(auto.value.dataSync()[0], 5);
+    for (const v of vars) {
+      const diff = tf.max(tf.abs(tf.sub(fast.grads[v.name], auto.grads[v.name]))).dataSync()[0];
+      expect(diff, v.name).toBeLessThan(1e-5);
+    }
+    tf.dispose([
+      xs,
+      ys,
+      fast.loss,
+      fast.correct,
+      auto.value,
+      ...Object.values(fast.grads),
+      ...Object.values(auto.grads),
+    ]);
+    model.dispose();
+  });
+
+  it('lowers the loss on a few hundred samples and reports progress', async () => {
+    const model = tinyModel();
+    const data = bands(300, 3);
+    const before = await evaluate(model, data);
+    const progress: number[] = [];
+    const result = await trainLocal({
+      model,
+      data,
+      epochs: 3,
+      batchSize: 32,
+      learningRate: 0.01,
+      optimizer: 'adam',
+      seed: 1,
+      onProgress: (p) => progress.push(p.samplesDone),
+    });
+    const after = await evaluate(model, data);
+    expect(after.loss).toBeLessThan(before.loss * 0.5);
+    expect(after.accuracy).toBeGreaterThan(0.9);
+    expect(result.samples).toBe(900);
+    expect(progress[progress.length - 1]).toBe(900);
+    model.dispose();
+  });
+
+  it('is deterministic for a seed', async () => {
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const model = tinyModel();
+      const r = await trainLocal({
+        model,
+        data: bands(64, 4),
+        steps: 3,
+        batchSize: 16,
+        learningRate: 0.01,
+        optimizer: 'sgd',
+        seed: 7,
+      });
+      runs.push(r.loss);
+      model.dispose();
+    }
+    expect(runs[0]).toBe(runs[1]);
+  });
+
+  it('keeps the number of tensors flat across batches', async () => {
+    const model = tinyModel();
+    const data = bands(64, 5);
+    const opts = { model, data, batchSize: 16, learningRate: 0.01, optimizer: 'adam' as const, seed: 1 };
+    await trainLocal({ ...opts, steps: 1 });
+    const before = tf.memory().numTensors;
+    await trainLocal({ ...opts, steps: 8 });
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('stops with an AbortError when the signal aborts', async () => {
+    const model = tinyModel();
+    const controller = new AbortController();
+    const run = trainLocal({
+      model,
+      data: bands(300, 6),
+      epochs: 5,
+      batchSize: 8,
+      learningRate: 0.01,
+      optimizer: 'adam',
+      seed: 1,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.samplesDone >= 16) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({
+      name: 'AbortError',
+      message: expect.stringMatching(/cancelled after 16 samples/),
+    });
+    model.dispose();
+  });
+
+  it('rejects bad options with a clear message', async () => {
+    const model = tinyModel();
+    const base = {
+      model,
+      data: bands(8, 1),
+      batchSize: 4,
+      learningRate: 0.01,
+      optimizer: 'adam' as const,
+      seed: 1,
+    };
+    await expect(trainLocal({ ...base, batchSize: 0 })).rejects.toThrow(
+      /batchSize must be a positive integer/,
+    );
+    await expect(trainLocal({ ...base, learningRate: -1 })).rejects.toThrow(
+      /learningRate must be a positive number/,
+    );
+    const wrongShape = { ...bands(8, 1), shape: [3, 27, 1] as [number, number, number] };
+    await expect(trainLocal({ ...base, data: wrongShape })).rejects.toThrow(
+      /model takes \[9,9,1\] images but the data has \[3,27,1\]/,
+    );
+    model.dispose();
+  });
+
+  it('evaluate returns a confusion matrix consistent with the accuracy', async () => {
+    const model = tinyModel();
+    const data = bands(50, 8);
+    const m = await evaluate(model, data, 16);
+    const total = m.confusion.flat().reduce((a, b) => a + b, 0);
+    const diagonal = m.confusion.reduce((s, row, i) => s + row[i], 0);
+    expect(total).toBe(50);
+    expect(m.accuracy).toBeCloseTo(diagonal / 50, 10);
+    expect(m.perClassAccuracy).toHaveLength(3);
+    model.dispose();
+  });
+});
