@@ -3,6 +3,7 @@
  * jobs, invites and results (route modules under hub/routes). GET /api/hub needs no token.
  * Everything else that is not /api is the operator console.
  */
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from '../core/wire/protocol.ts';
@@ -17,13 +18,9 @@ import { serveConsole } from './static-console.ts';
 const loginSchema = z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(500) });
 
 /** The hub's version, read once from package.json. */
-export const HUB_VERSION: string = await (async () => {
-  const { readFileSync } = await import('node:fs');
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version?: string;
-  };
-  return pkg.version ?? '0.0.0';
-})();
+export const HUB_VERSION: string =
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string })
+    .version ?? '0.0.0';
 
 /** The bearer token of a request (Authorization header). */
 export function bearerToken(req: IncomingMessage): string | undefined {

@@ -16,13 +16,14 @@ import type {
   ReadyMessage,
   RoundUpdate,
 } from '../core/wire/protocol.ts';
-import type { UnifyMethod } from '../core/unify/types.ts';
 import { resolveModel } from '../core/wire/job-spec.ts';
 import type { Store } from './store.ts';
 import type { HubEvents, HubLogger } from './hub-events.ts';
 import { jobModel, sha256Hex, type JobModel } from './model-ops.ts';
 import type { HubEvaluator } from './hub-evaluator.ts';
 import { closeRound, type RoundState } from './round-closer.ts';
+import { intakeUpdate } from './update-intake.ts';
+import { datasetProblems } from './dataset-check.ts';
 
 export type FederationSocket = Socket<FederationClientEvents, FederationServerEvents>;
 
@@ -151,22 +152,7 @@ export class JobRunner {
   ready(participantId: string, msg: ReadyMessage): Ack {
     const conn = this.conns.get(participantId);
     if (!conn) return { ok: false, code: 'not-found', error: 'This socket has no job assigned.' };
-    const model = resolveModel(this.job.spec);
-    const [h, w, c] = msg.dataset.inputShape;
-    const [eh, ew, ec] = model.inputShape;
-    const problems: string[] = [];
-    if (h !== eh || w !== ew || c !== ec) {
-      problems.push(
-        `images are ${h}×${w}×${c}, the job's model takes ${eh}×${ew}×${ec}: resize or convert them`,
-      );
-    }
-    if (msg.dataset.numClasses !== model.numClasses) {
-      problems.push(
-        `the data has ${msg.dataset.numClasses} classes, the job's model has ${model.numClasses}: relabel it or choose another job`,
-      );
-    }
-    if (msg.dataset.trainSamples === 0)
-      problems.push('there are no training samples: choose a folder with labelled images');
+    const problems = datasetProblems(resolveModel(this.job.spec), msg.dataset);
     if (problems.length > 0) {
       return {
         ok: false,
@@ -301,81 +287,7 @@ export class JobRunner {
 
   /** `round:update`: checks round, size and weights; stores it once; closes the round when complete. */
   update(participantId: string, msg: RoundUpdate): Ack<{ bytes: number; sha256: string }> {
-    const r = this.round;
-    const bytes = msg.weights.byteLength;
-    const sha256 = sha256Hex(msg.weights);
-    const earlier = r?.round === msg.round ? r.updates.get(participantId) : undefined;
-    const stored =
-      earlier ??
-      this.deps.store.rounds.updates(this.job.id, msg.round).find((u) => u.participantId === participantId);
-    if (stored) {
-      if (stored.sha256 === sha256) return { ok: true, bytes: stored.bytes, sha256: stored.sha256 };
-      return {
-        ok: false,
-        code: 'conflict',
-        error: `The hub already has a different update from you for round ${msg.round}; it keeps the first.`,
-      };
-    }
-    if (!r || r.phase !== 'training' || msg.round !== r.round) {
-      const at = r ? `round ${r.round} (${r.phase})` : `no open round (job ${this.job.status})`;
-      return {
-        ok: false,
-        code: 'wrong-round',
-        error: `Update for round ${msg.round} refused: the hub is at ${at}.`,
-      };
-    }
-    if (!r.members.has(participantId)) {
-      return {
-        ok: false,
-        code: 'wrong-round',
-        error: `You joined during round ${r.round}; wait for the next round:start.`,
-      };
-    }
-    if (bytes > this.model.maxBytes) {
-      return {
-        ok: false,
-        code: 'too-large',
-        error: `Update of ${bytes} bytes refused: this job's model encodes to at most ${this.model.maxBytes}.`,
-      };
-    }
-    let weights: Float32Array[];
-    try {
-      weights = this.model.decode(msg.weights);
-    } catch (err) {
-      this.deps.log.warn(
-        'federation',
-        `bad weights from ${this.conns.get(participantId)?.name}: ${(err as Error).message}`,
-        this.job.id,
-      );
-      return {
-        ok: false,
-        code: 'bad-weights',
-        error: `Your weights do not fit this job's model: ${(err as Error).message}`,
-      };
-    }
-    r.updates.set(participantId, { samples: msg.samples, weights, bytes, sha256 });
-    this.deps.store.rounds.putUpdate(this.job.id, r.round, {
-      participantId,
-      samples: msg.samples,
-      metrics: msg.metrics,
-      bytes,
-      sha256,
-      weights: msg.weights,
-    });
-    this.deps.store.audit(this.job.id, participantId, 'update', {
-      round: r.round,
-      samples: msg.samples,
-      bytes,
-      sha256,
-    });
-    this.deps.log.info(
-      'rounds',
-      `round ${r.round}: update from ${this.conns.get(participantId)?.name} (${bytes} bytes)`,
-      this.job.id,
-    );
-    this.publishRound(r.round);
-    setImmediate(() => this.refresh());
-    return { ok: true, bytes, sha256 };
+    return intakeUpdate(this, participantId, msg);
   }
 
   /** `round:eval`: a participant's local accuracy of the unified model. */
@@ -510,10 +422,5 @@ export class JobRunner {
     if (this.round) clearTimeout(this.round.timer);
     if (this.evalTimer) clearTimeout(this.evalTimer);
     this.evalTimer = null;
-  }
-
-  /** The unify method the next round uses (for records). */
-  method(): UnifyMethod {
-    return this.job.spec.method;
   }
 }
