@@ -227,6 +227,7 @@ export async function runFederationScenario(): Promise<Scenario> {
         async () => (await consolePage.getByTestId('participant-row').count()) === 2,
         90_000,
       );
+      await screenshot(consolePage, 'console-participants');
     });
     await sc.step('participant UI: training progress is shown', async () => {
       await nav(partPage, 'Training');

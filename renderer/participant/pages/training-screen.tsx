@@ -23,12 +23,18 @@ const selEpoch = pick(
 const selLoss = pick((p) => formatNumber(p.loss, 4));
 const selAcc = pick((p) => formatPercent(p.accuracy));
 const selRound = pick((p) => String(p.round));
+const selTraining = (s: ParticipantStore) =>
+  s.progress !== null &&
+  s.engine?.connection !== 'finished' &&
+  s.progress.samplesDone < s.progress.samplesTotal;
 
 /** The training screen. */
 export function TrainingScreen() {
   const { engine, setScreen } = useParticipant(
     useShallow((s) => ({ engine: s.engine, setScreen: s.setScreen })),
   );
+  // A boolean, so the page re-renders when training starts or stops, not on every progress tick.
+  const busy = useParticipant(selTraining);
   if (!engine) return null;
   const { job, backend } = engine;
   const last = engine.rounds[engine.rounds.length - 1];
@@ -37,7 +43,7 @@ export function TrainingScreen() {
       ? 'finished'
       : engine.pendingApproval
         ? 'awaiting-approval'
-        : engine.training
+        : busy
           ? 'training'
           : engine.connection;
   if (!job) {
