@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BridgeEvent, DataSource, ParticipantState } from '../../../core/wire/bridge.ts';
+import { startParticipantUi, type UiEngine } from '../../../cli/ui-server.ts';
+import type {
+  CallResult,
+  UiClientEvents,
+  UiServerEvents,
+} from '../../../renderer/participant/ui-protocol.ts';
+
+const STATE: ParticipantState = {
+  connection: 'idle',
+  connectionDetail: 'not connected',
+  hub: null,
+  job: null,
+  data: null,
+  backend: null,
+  training: null,
+  rounds: [],
+  outbound: [],
+  approveUploads: false,
+  pendingApproval: null,
+  logs: [],
+};
+
+/** An in-memory engine that records calls and lets the test push events. */
+class FakeEngine implements UiEngine {
+  calls: unknown[][] = [];
+  listeners = new Set<(e: BridgeEvent) => void>();
+  getState() {
+    return STATE;
+  }
+  subscribe(l: (e: BridgeEvent) => void) {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  async loadData(source: DataSource) {
+    this.calls.push(['loadData', source]);
+    return { ok: false as const, error: 'no such folder', code: 'bad-request' as const };
+  }
+  async join(invite: string) {
+    this.calls.push(['join', invite]);
+    return { ok: true as const };
+  }
+  async leave() {}
+  async setApproveUploads(on: boolean) {
+    this.calls.push(['setApproveUploads', on]);
+  }
+  async decideUpload(round: number, approve: boolean) {
+    this.calls.push(['decideUpload', round, approve]);
+  }
+}
+
+let dir: string;
+let engine: FakeEngine;
+let ui: Awaited<ReturnType<typeof startParticipantUi>>;
+const sockets: Socket[] = [];
+
+async function session(url: string, token: string | null): Promise<Response> {
+  return fetch(new URL('/session', url), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+}
+
+function connect(url: string, sessionId: string): Promise<Socket<UiServerEvents, UiClientEvents>> {
+  const socket: Socket<UiServerEvents, UiClientEvents> = io(new URL(url).origin, {
+    auth: { session: sessionId },
+    transports: ['websocket'],
+    reconnection: false,
+  });
+  sockets.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fedunify-ui-'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>ui</title>');
+  engine = new FakeEngine();
+  ui = await startParticipantUi(engine, { staticDir: dir, quiet: true });
+});
+
+afterEach(async () => {
+  sockets.splice(0).forEach((s) => s.disconnect());
+  await ui.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('startParticipantUi', () => {
+  it('serves the UI only on the loopback address it printed', async () => {
+    const res = await fetch(new URL('/', ui.url));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<title>ui</title>');
+    expect(ui.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+  });
+
+  it('refuses a wrong token and accepts the right one only once', async () => {
+    const token = new URL(ui.url).searchParams.get('token');
+    expect((await session(ui.url, 'wrong-token-wrong-token-wrong')).status).toBe(403);
+    const first = await session(ui.url, token);
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { session: string }).session.length).toBeGreaterThan(20);
+    expect((await session(ui.url, token)).status).toBe(403);
+  });
+
+  it('refuses a socket without a valid session', async () => {
+    await expect(connect(ui.url, 'made-up')).rejects.toThrow(/unauthorized/);
+  });
+
+  it('delegates bridge calls to the engine and checks their arguments', async () => {
+    const token = new URL(ui.url).searchParams.get('token');
+    const { session: id } = (await (await session(ui.url, token)).json()) as { session: string };
+    const socket = await connect(ui.url, id);
+    const state = (await socket.emitWithAck('bridge:call', { method: 'getState', args: [] })) as CallResult;
+    expect(state).toEqual({ ok: true, value: STATE });
+    await socket.emitWithAck('bridge:call', { method: 'decideUpload', args: [3, true] });
+    expect(engine.calls).toContainEqual(['decideUpload', 3, true]);
+    const bad = (await socket.emitWithAck('bridge:call', {
+      method: 'setApproveUploads',
+      args: ['yes'],
+    })) as CallResult;
+    expect(bad.ok).toBe(false);
+    const data = (await socket.emitWithAck('bridge:call', {
+      method: 'loadData',
+      args: [{ kind: 'folder', path: '/nope' }],
+    })) as CallResult;
+    expect(data).toEqual({ ok: true, value: { ok: false, error: 'no such folder', code: 'bad-request' } });
+  });
+
+  it('pushes engine events to the page', async () => {
+    const token = new URL(ui.url).searchParams.get('token');
+    const { session: id } = (await (await session(ui.url, token)).json()) as { session: string };
+    const socket = await connect(ui.url, id);
+    const got = new Promise<BridgeEvent>((resolve) => socket.once('bridge:event', resolve));
+    const entry = { ts: new Date().toISOString(), level: 'info' as const, source: 'test', message: 'hello' };
+    engine.listeners.forEach((l) => l({ type: 'log', entry }));
+    expect(await got).toEqual({ type: 'log', entry });
+  });
+});
