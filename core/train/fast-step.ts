@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { MAX_POOL_RELU_GRAD } from './wasm-gradients.ts';
 
 type Padding = 'same' | 'valid';
 type Op =
@@ -143,17 +144,21 @@ function forward(op: Op, a: tf.Tensor, seed: number): Saved {
   }
 }
 
-/** dL/d(input) of layer `op` (null for the first layer, whose input gradient nobody needs); adds weight grads. */
+/**
+ * dL/d(input) of layer `op` (null for the first layer, whose input gradient nobody needs); adds weight grads.
+ * `reluDone`: for a pool, apply the preceding ReLU's gradient too; for a conv, it was already applied.
+ */
 function backward(
   op: Op,
   s: Saved,
   g: tf.Tensor,
   needInput: boolean,
   grads: Record<string, tf.Tensor>,
+  reluDone: boolean,
 ): tf.Tensor | null {
   switch (op.kind) {
     case 'conv': {
-      const dz = op.relu ? tf.mul(g, tf.step(s.output)) : g;
+      const dz = op.relu && !reluDone ? tf.mul(g, tf.step(s.output)) : g;
       const x = s.input as tf.Tensor4D;
       const attrs = { strides: op.strides, pad: op.pad, dataFormat: 'NHWC' };
       grads[op.kernel.name] = tf.engine().runKernel(
@@ -179,7 +184,7 @@ function backward(
       return tf
         .engine()
         .runKernel(
-          'MaxPoolGrad',
+          reluDone ? MAX_POOL_RELU_GRAD : 'MaxPoolGrad',
           { dy: g, input: s.input, output: s.output },
           { filterSize: op.size, strides: op.strides, pad: op.pad },
         ) as tf.Tensor;
@@ -223,8 +228,15 @@ export function fastStep(
     const correct = tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), ys), 'int32')) as tf.Scalar;
     const grads: Record<string, tf.Tensor> = {};
     let g: tf.Tensor | null = tf.div(tf.sub(probs, oneHot), batch);
+    // A pool right after a conv+ReLU applies the ReLU's gradient itself where the backend has that kernel.
+    const fusedPool = tf.getKernel(MAX_POOL_RELU_GRAD, tf.getBackend()) !== undefined;
+    let reluDone = false;
     for (let i = plan.ops.length - 1; i >= 0 && g !== null; i--) {
-      g = backward(plan.ops[i], saved[i], g, i > 0, grads);
+      const op = plan.ops[i];
+      const prev = plan.ops[i - 1];
+      const fuse = fusedPool && op.kind === 'pool' && prev?.kind === 'conv' && prev.relu;
+      g = backward(op, saved[i], g, i > 0, grads, fuse || reluDone);
+      reluDone = fuse;
     }
     return { loss, correct, grads };
   });

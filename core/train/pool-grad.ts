@@ -20,6 +20,7 @@ type ExplicitPadding = [[number, number], [number, number], [number, number], [n
  * dx: each window's dy goes to the FIRST maximum of the window in row-major order, out-of-range
  * (padding) positions skipped, overlapping windows accumulated — the semantics of tfjs' cpu kernel,
  * so ties (ReLU zeros, constant background) never duplicate a gradient. Any pool size, stride, padding.
+ * With `reluBefore`, x is a ReLU's output and the ReLU's gradient is applied too.
  */
 export function maxPoolGradHeap(
   backend: HeapBackend,
@@ -29,6 +30,7 @@ export function maxPoolGradHeap(
   strides: number | [number, number],
   pad: 'valid' | 'same' | number | ExplicitPadding,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  reluBefore = false,
 ): TensorInfo {
   const xShape = x.shape as [number, number, number, number];
   const info = tf.backend_util.computePool2DInfo(xShape, filterSize, strides, 1, pad, dimRoundingMode);
@@ -80,7 +82,12 @@ export function maxPoolGradHeap(
         }
         if (first) continue;
         const outBase = ((b * oh + i) * ow + j) * c;
-        for (let k = 0; k < c; k++) dx[bestAt[k]] += dyv[outBase + k];
+        if (reluBefore) {
+          // x is a ReLU output: its gradient passes only where x > 0 (saves a step and a mul over x).
+          for (let k = 0; k < c; k++) if (best[k] > 0) dx[bestAt[k]] += dyv[outBase + k];
+        } else {
+          for (let k = 0; k < c; k++) dx[bestAt[k]] += dyv[outBase + k];
+        }
       }
     }
   }

@@ -13,6 +13,9 @@ import { maxPoolGradHeap, type HeapBackend } from './pool-grad.ts';
 type Pad = Parameters<typeof conv2dFilterGrad>[4];
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
+/** A project kernel: MaxPoolGrad followed by the gradient of the ReLU that produced the pool's input. */
+export const MAX_POOL_RELU_GRAD = 'FedunifyMaxPoolReluGrad';
+
 /** The kernels this module registers on the wasm backend. */
 export const WASM_GRADIENT_KERNELS = [
   'Conv2DBackpropFilter',
@@ -20,6 +23,7 @@ export const WASM_GRADIENT_KERNELS = [
   'MaxPoolGrad',
   'BatchMatMul',
   'Sum',
+  MAX_POOL_RELU_GRAD,
 ] as const;
 
 const BACKEND = 'wasm';
@@ -92,7 +96,7 @@ export function registerWasmGradients(): void {
     return dx ?? callOriginal(inputOriginal, args, 'Conv2DBackpropInput');
   });
 
-  replaceKernel('MaxPoolGrad', BACKEND, (args) =>
+  const poolGrad = (args: KernelArgs, reluBefore: boolean): TensorInfo =>
     maxPoolGradHeap(
       args.backend as HeapBackend,
       input(args, 'dy'),
@@ -101,8 +105,10 @@ export function registerWasmGradients(): void {
       attr<[number, number]>(args, 'strides') ?? 1,
       attr<Pad>(args, 'pad') ?? 'valid',
       attr<Rounding>(args, 'dimRoundingMode'),
-    ),
-  );
+      reluBefore,
+    );
+  replaceKernel('MaxPoolGrad', BACKEND, (args) => poolGrad(args, false));
+  replaceKernel(MAX_POOL_RELU_GRAD, BACKEND, (args) => poolGrad(args, true));
 
   const matMulOriginal = tf.getKernel('BatchMatMul', BACKEND);
   replaceKernel('BatchMatMul', BACKEND, (args) => {
