@@ -37,6 +37,9 @@ export function progressBar(label: string): { update(p: TrainProgress): void; st
       format: `${label} [{bar}] {percentage}% | {value}/{total} samples | loss {loss} | acc {acc} | {sps} samples/s | eta {etaText}`,
       hideCursor: true,
       etaBuffer: 50,
+      // Logs (stderr not a terminal) get a line every 5 s instead of nothing.
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
     },
     undefined,
   );
