@@ -105,7 +105,7 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
   let hub: Hub | null = null;
   const children: ChildParticipant[] = [];
   try {
-    hub = await startHub({ dataDir: join(work, 'hub'), port: 0, host: '127.0.0.1', quiet: true });
+    hub = await startHub({ dataDir: join(work, 'hub'), port: 0, host: '127.0.0.1', logLevel: 'warn' });
     log(`hub at ${hub.url} (certificate ${hub.fingerprint?.slice(0, 23)}…)`);
     const client = new HubClient(hub.url, hub.fingerprint);
     if (!hub.operator.password) throw new Error('The fresh hub did not report its operator password.');

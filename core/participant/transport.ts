@@ -18,8 +18,15 @@ import type { AckedEvent, ClientPayload, FederationConnection, TransportFactory 
 type FederationSocket = Socket<FederationServerEvents, FederationClientEvents>;
 type Handler = (...args: unknown[]) => void;
 
+/** A socket transport; `onOutgoing` sees every frame the socket sends (audits and tests). */
+export function createSocketTransport(
+  hooks: { onOutgoing?: (event: string, args: unknown[]) => void } = {},
+): TransportFactory {
+  return (opts) => new SocketConnection(opts, hooks.onOutgoing);
+}
+
 /** Connects to a hub's /federation namespace over pinned TLS WebSocket. */
-export const socketTransport: TransportFactory = (opts) => new SocketConnection(opts);
+export const socketTransport: TransportFactory = createSocketTransport();
 
 class SocketConnection implements FederationConnection {
   private socket: FederationSocket | null = null;
@@ -35,6 +42,7 @@ class SocketConnection implements FederationConnection {
       auth: ParticipantAuth;
       maxBytes?: number;
     },
+    private readonly onOutgoing?: (event: string, args: unknown[]) => void,
   ) {}
 
   get connected(): boolean {
@@ -132,6 +140,8 @@ class SocketConnection implements FederationConnection {
     const socket: FederationSocket = io(new URL(FEDERATION_NAMESPACE, url).toString(), options);
     const on = socket.on.bind(socket) as (event: string, handler: Handler) => void;
     for (const [event, handler] of this.handlers) on(event, handler);
+    const tap = this.onOutgoing;
+    if (tap) socket.onAnyOutgoing((event: string, ...args: unknown[]) => tap(event, args));
     this.socket = socket;
     socket.connect();
   }
