@@ -83,15 +83,23 @@ export async function until<T>(
 }
 
 /** Waits for a job to reach a final status. */
-export function jobDone(client: HubClient, jobId: string, timeoutMs = 90_000): Promise<JobRecord> {
-  return until(
-    `job ${jobId} to finish`,
-    async () => {
-      const j = await client.job(jobId);
-      return j.status === 'waiting' || j.status === 'running' ? undefined : j;
-    },
-    timeoutMs,
-  );
+export async function jobDone(client: HubClient, jobId: string, timeoutMs = 90_000): Promise<JobRecord> {
+  let last: JobRecord | null = null;
+  try {
+    return await until(
+      `job ${jobId} to finish`,
+      async () => {
+        last = await client.job(jobId);
+        return last.status === 'waiting' || last.status === 'running' ? undefined : last;
+      },
+      timeoutMs,
+    );
+  } catch (err) {
+    const seen = last as JobRecord | null;
+    throw new Error(
+      `${(err as Error).message}; the hub says: ${seen ? `${seen.status}, ${seen.statusDetail}` : 'nothing'}`,
+    );
+  }
 }
 
 /** A hub running as a child process (`fedunify hub`), so a test can kill and restart it. */
