@@ -92,18 +92,15 @@ function singleChannelFilterGrad(
     [padInfo.left, padR],
     [0, 0],
   ]);
+  const xp3 = tf.reshape(xp, xp.shape.slice(0, 3));
   const rows: tf.Tensor[] = [];
   for (let r = 0; r < kh; r++) {
     for (let c = 0; c < kw; c++) {
+      // 3-D slices: the wasm backend's 4-D slice is ~9x slower for the same copy.
       const view =
         sh === 1 && sw === 1
-          ? tf.slice(xp, [0, r, c, 0], [n, oh, ow, 1])
-          : tf.stridedSlice(
-              xp,
-              [0, r, c, 0],
-              [n, r + (oh - 1) * sh + 1, c + (ow - 1) * sw + 1, 1],
-              [1, sh, sw, 1],
-            );
+          ? tf.slice(xp3, [0, r, c], [n, oh, ow])
+          : tf.stridedSlice(xp3, [0, r, c], [n, r + (oh - 1) * sh + 1, c + (ow - 1) * sw + 1], [1, sh, sw]);
       rows.push(tf.reshape(view, [1, n * oh * ow]));
     }
   }
