@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../../core/train/backend.ts';
 import { mulberry32 } from '../../../../core/model/random.ts';
+import { MAX_POOL_RELU_GRAD } from '../../../../core/train/wasm-gradients.ts';
 
 /** Deterministic random values; `zeroFraction` of them set to exactly 0 to create max-pool ties. */
 function randomArray(size: number, seed: number, zeroFraction = 0): Float32Array {
@@ -116,6 +117,33 @@ describe('wasm gradient kernels match the cpu backend', () => {
         shape: [...c.x],
       };
       await expectSameGrads([x], (xt) => readout(tf.maxPool(tf.relu(xt) as tf.Tensor4D, c.p, c.s, c.pad), 9));
+    });
+  }
+
+  for (const [shape, pad] of [
+    [[2, 8, 8, 3], 'valid'],
+    [[2, 7, 9, 3], 'same'],
+  ] as const) {
+    it(`${MAX_POOL_RELU_GRAD} x=[${shape}] ${pad} equals MaxPoolGrad times the ReLU mask (cpu)`, async () => {
+      const values = randomArray(sizeOf(shape), 17, 0.3);
+      const run = async (backend: string, fused: boolean): Promise<Float32Array> => {
+        await tf.setBackend(backend);
+        const x = tf.relu(tf.tensor(values, [...shape]));
+        const y = tf.maxPool(x as tf.Tensor4D, 2, 2, pad);
+        const dy = tf.tensor(randomArray(y.size, 18), y.shape);
+        const attrs = { filterSize: [2, 2], strides: [2, 2], pad };
+        const inputs = { dy, input: x, output: y };
+        const dx = fused
+          ? (tf.engine().runKernel(MAX_POOL_RELU_GRAD, inputs, attrs) as tf.Tensor)
+          : tf.mul(tf.engine().runKernel('MaxPoolGrad', inputs, attrs) as tf.Tensor, tf.step(x));
+        const out = new Float32Array(dx.dataSync());
+        tf.dispose([x, y, dy, dx]);
+        return out;
+      };
+      // `+ 0` folds -0 (a masked negative dy) into 0.
+      const fused = Array.from(await run('wasm', true), (v) => v + 0);
+      expect(fused).toEqual(Array.from(await run('cpu', false), (v) => v + 0));
+      expect(fused.some((v) => v !== 0)).toBe(true);
     });
   }
 
