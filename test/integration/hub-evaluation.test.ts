@@ -4,7 +4,17 @@ import { encodeWeights } from '../../core/wire/weights-codec.ts';
 import { weightManifest } from '../../core/model/manifest.ts';
 import type { RoundRecord, RoundStart, RoundUnified } from '../../core/wire/protocol.ts';
 import type { Hub } from '../../hub/index.ts';
-import { ask, jobWithInvite, next, startTestHub, tempDir, connectRaw, outcome } from './hub-helpers.ts';
+import {
+  UPDATE_METRICS,
+  ask,
+  jobWithInvite,
+  next,
+  startTestHub,
+  teardown,
+  tempDir,
+  connectRaw,
+  outcome,
+} from './hub-helpers.ts';
 
 // Softmax regression on Fashion-MNIST: small enough to evaluate quickly in the hub's worker.
 const MODEL = {
@@ -17,14 +27,6 @@ const MODEL = {
   ],
 };
 const manifest = weightManifest(MODEL);
-const metrics = {
-  loss: 1,
-  accuracy: 0.5,
-  testLoss: null,
-  testAccuracy: null,
-  samplesPerSec: 100,
-  durationMs: 10,
-};
 const ready = {
   dataset: { inputShape: [28, 28, 1], numClasses: 10, classCounts: [], trainSamples: 10, testSamples: 0 },
   backend: { backend: 'cpu', device: 'test', notes: [] },
@@ -42,11 +44,7 @@ describe('hub: evaluation on its own test set', () => {
   const tmp = tempDir();
   let hub: Hub | null = null;
   const sockets: Socket[] = [];
-  afterAll(async () => {
-    sockets.forEach((s) => s.disconnect());
-    await hub?.close();
-    tmp.cleanup();
-  });
+  afterAll(() => teardown(sockets, hub, tmp));
 
   it('scores the job method and each comparison method in a worker thread', async () => {
     const started = await startTestHub(tmp.dir);
@@ -74,7 +72,7 @@ describe('hub: evaluation on its own test set', () => {
         jobId: job.id,
         round: 1,
         samples: 10,
-        metrics,
+        metrics: UPDATE_METRICS,
         weights: encodeWeights(manifest, favouring(i)),
       });
     }

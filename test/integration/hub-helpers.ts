@@ -13,6 +13,7 @@ import { FEDERATION_NAMESPACE, PROTOCOL_VERSION, type ReadyMessage } from '../..
 import type { JobSpecInput } from '../../core/wire/job-spec.ts';
 import type { JobRecord } from '../../core/wire/protocol.ts';
 import { decodeInvite } from '../../core/wire/invite.ts';
+import { weightManifest } from '../../core/model/manifest.ts';
 
 /** A two-tensor model (dense 16→3): small enough to build weights by hand in a test. */
 export const TINY_MODEL = {
@@ -23,6 +24,24 @@ export const TINY_MODEL = {
     { type: 'flatten' as const },
     { type: 'dense' as const, units: 3, activation: 'softmax' as const },
   ],
+};
+
+/** The tiny model's weight manifest. */
+export const TINY_MANIFEST = weightManifest(TINY_MODEL);
+
+/** Tiny-model weights with every value set to `v`. */
+export function filled(v: number): Float32Array[] {
+  return TINY_MANIFEST.map((t) => new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(v));
+}
+
+/** Training metrics of a round update: fixed values, the hub only stores them. */
+export const UPDATE_METRICS = {
+  loss: 1,
+  accuracy: 0.5,
+  testLoss: null,
+  testAccuracy: null,
+  samplesPerSec: 100,
+  durationMs: 10,
 };
 
 /** A job on the tiny model with short deadlines. */
@@ -136,4 +155,15 @@ export async function readyParticipant(hub: Hub, token: string, instanceId: stri
   const ack = await ask(socket, 'participant:ready', readyFor());
   if (!ack.ok) throw new Error(JSON.stringify(ack));
   return socket;
+}
+
+/** Disconnects the test's sockets, closes its hub (if any) and removes its data folder. */
+export async function teardown(
+  sockets: Socket[],
+  hub: Hub | null,
+  tmp: { cleanup: () => void },
+): Promise<void> {
+  sockets.forEach((s) => s.disconnect());
+  await hub?.close();
+  tmp.cleanup();
 }

@@ -7,7 +7,9 @@ import type { RoundStart, RoundUnified } from '../../core/wire/protocol.ts';
 import type { Hub } from '../../hub/index.ts';
 import type { OperatorClient } from '../../cli/operator-client.ts';
 import {
+  TINY_MANIFEST,
   TINY_MODEL,
+  UPDATE_METRICS,
   ask,
   connectRaw,
   jobWithInvite,
@@ -16,25 +18,15 @@ import {
   readyFor,
   readyParticipant,
   startTestHub,
+  teardown,
   tempDir,
   tinyJob,
+  filled,
 } from './hub-helpers.ts';
-
-const manifest = weightManifest(TINY_MODEL);
-const filled = (v: number) =>
-  manifest.map((t) => new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(v));
-const metrics = {
-  loss: 1,
-  accuracy: 0.5,
-  testLoss: null,
-  testAccuracy: null,
-  samplesPerSec: 100,
-  durationMs: 10,
-};
 
 /** A valid payload with one value replaced by NaN and the checksum fixed, so only the NaN is wrong. */
 function nanPayload(): Uint8Array {
-  const bytes = encodeWeights(manifest, filled(1));
+  const bytes = encodeWeights(TINY_MANIFEST, filled(1));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const offset = view.getUint32(12, true);
   view.setFloat32(offset + 8, Number.NaN, true);
@@ -52,11 +44,7 @@ describe('hub: misbehaving participants', () => {
   beforeAll(async () => {
     ({ hub, op } = await startTestHub(tmp.dir, { rateLimit: { burst: 30, perSec: 5 } }));
   });
-  afterAll(async () => {
-    sockets.forEach((s) => s.disconnect());
-    await hub.close();
-    tmp.cleanup();
-  });
+  afterAll(() => teardown(sockets, hub, tmp));
 
   it('refuses an unknown token at the handshake', async () => {
     const res = await outcome(track(await connectRaw(hub, { token: 'x'.repeat(32), instanceId: 'i' })));
@@ -104,7 +92,7 @@ describe('hub: misbehaving participants', () => {
     const startA = next<RoundStart>(a, 'round:start');
     const b = track(await readyParticipant(hub, token, 'bw-b'));
     await startA;
-    const base = { jobId: job.id, round: 1, samples: 5, metrics };
+    const base = { jobId: job.id, round: 1, samples: 5, metrics: UPDATE_METRICS };
 
     const otherModel = weightManifest({
       ...TINY_MODEL,
@@ -123,20 +111,21 @@ describe('hub: misbehaving participants', () => {
       'too-large',
     );
     expect(
-      (await ask(b, 'round:update', { ...base, round: 7, weights: encodeWeights(manifest, filled(1)) })).code,
+      (await ask(b, 'round:update', { ...base, round: 7, weights: encodeWeights(TINY_MANIFEST, filled(1)) }))
+        .code,
     ).toBe('wrong-round');
     expect((await ask(b, 'round:update', { ...base, weights: 'not bytes' })).code).toBe('bad-request');
 
-    const good = { ...base, weights: encodeWeights(manifest, filled(4)) };
+    const good = { ...base, weights: encodeWeights(TINY_MANIFEST, filled(4)) };
     const first = await ask<{ ok: boolean; sha256: string }>(a, 'round:update', good);
     const replay = await ask<{ ok: boolean; sha256: string }>(a, 'round:update', good);
     expect(replay).toEqual(first);
     const unified = next<RoundUnified>(a, 'round:unified');
-    expect((await ask(b, 'round:update', { ...base, weights: encodeWeights(manifest, filled(2)) })).ok).toBe(
-      true,
-    );
+    expect(
+      (await ask(b, 'round:update', { ...base, weights: encodeWeights(TINY_MANIFEST, filled(2)) })).ok,
+    ).toBe(true);
     expect((await unified).round).toBe(1);
-    const stale = await ask(a, 'round:update', { ...base, weights: encodeWeights(manifest, filled(9)) });
+    const stale = await ask(a, 'round:update', { ...base, weights: encodeWeights(TINY_MANIFEST, filled(9)) });
     expect(stale.code).toBe('conflict');
     const audit = await op.request<{ action: string }[]>('GET', `/api/jobs/${job.id}/audit`);
     expect(audit.filter((e) => e.action === 'update')).toHaveLength(2);

@@ -1,41 +1,27 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { decodeWeights, encodeWeights } from '../../core/wire/weights-codec.ts';
-import { weightManifest } from '../../core/model/manifest.ts';
 import type { RoundStart, RoundUnified, JobRecord, RoundRecord } from '../../core/wire/protocol.ts';
 import type { Hub } from '../../hub/index.ts';
 import {
-  TINY_MODEL,
+  TINY_MANIFEST,
+  UPDATE_METRICS,
   ask,
   jobWithInvite,
   next,
   readyParticipant,
   startTestHub,
+  teardown,
   tempDir,
   tinyJob,
+  filled,
 } from './hub-helpers.ts';
-
-const manifest = weightManifest(TINY_MODEL);
-const filled = (v: number) =>
-  manifest.map((t) => new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(v));
-const metrics = {
-  loss: 1,
-  accuracy: 0.5,
-  testLoss: null,
-  testAccuracy: null,
-  samplesPerSec: 100,
-  durationMs: 10,
-};
 
 describe('hub: one full round', () => {
   let hub: Hub | null = null;
   const sockets: Socket[] = [];
   const tmp = tempDir();
-  afterEach(async () => {
-    sockets.forEach((s) => s.disconnect());
-    await hub?.close();
-    tmp.cleanup();
-  });
+  afterEach(() => teardown(sockets, hub, tmp));
 
   it('unifies two honest updates by average and sends the result to both', async () => {
     const started = await startTestHub(tmp.dir);
@@ -48,26 +34,26 @@ describe('hub: one full round', () => {
     const startB = next<RoundStart>(b, 'round:start');
     const [sa, sb] = await Promise.all([startA, startB]);
     expect(sa.round).toBe(1);
-    expect(decodeWeights(new Uint8Array(sb.weights), manifest)).toHaveLength(2);
+    expect(decodeWeights(new Uint8Array(sb.weights), TINY_MANIFEST)).toHaveLength(2);
 
     const unifiedA = next<RoundUnified>(a, 'round:unified');
     const ackA = await ask<{ ok: boolean; bytes: number }>(a, 'round:update', {
       jobId: job.id,
       round: 1,
       samples: 10,
-      metrics,
-      weights: encodeWeights(manifest, filled(1)),
+      metrics: UPDATE_METRICS,
+      weights: encodeWeights(TINY_MANIFEST, filled(1)),
     });
     const ackB = await ask<{ ok: boolean }>(b, 'round:update', {
       jobId: job.id,
       round: 1,
       samples: 30,
-      metrics,
-      weights: encodeWeights(manifest, filled(3)),
+      metrics: UPDATE_METRICS,
+      weights: encodeWeights(TINY_MANIFEST, filled(3)),
     });
     expect(ackA.ok && ackB.ok).toBe(true);
     const unified = await unifiedA;
-    const weights = decodeWeights(new Uint8Array(unified.weights), manifest);
+    const weights = decodeWeights(new Uint8Array(unified.weights), TINY_MANIFEST);
     expect(unified.method).toBe('avg');
     expect(weights.every((t) => t.every((v) => v === 2))).toBe(true);
 
@@ -104,8 +90,8 @@ describe('hub: one full round', () => {
         jobId: job.id,
         round: 1,
         samples: 5,
-        metrics,
-        weights: encodeWeights(manifest, filled(1)),
+        metrics: UPDATE_METRICS,
+        weights: encodeWeights(TINY_MANIFEST, filled(1)),
       });
     }
     expect((await unified).round).toBe(1);
@@ -125,8 +111,8 @@ describe('hub: one full round', () => {
       jobId: job.id,
       round,
       samples: 5,
-      metrics,
-      weights: encodeWeights(manifest, filled(3)),
+      metrics: UPDATE_METRICS,
+      weights: encodeWeights(TINY_MANIFEST, filled(3)),
     });
     const unified1 = next<RoundUnified>(a, 'round:unified');
     await ask(a, 'round:update', update(1));
