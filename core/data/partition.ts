@@ -4,41 +4,15 @@
  * (Hsu et al. 2019, "Measuring the Effects of Non-Identical Data Distribution"). Deterministic from a seed.
  */
 import type { Dataset, OwnerSplit, Partition, PartitionSpec } from './types.ts';
+import { mulberry32, seededPermutation, shuffleInPlace } from '../model/random.ts';
+
+// The seeded PRNG and shuffle live in core/model/random.ts (training uses them too); re-exported here
+// so data code and its tests keep one import. shuffledIndices(n, seed) is 0..n-1 in an order fixed by seed.
+export { mulberry32, shuffleInPlace, seededPermutation as shuffledIndices };
 
 /** Number of samples in a dataset. */
 export function sizeOf(ds: Dataset): number {
   return ds.labels.length;
-}
-
-/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Fisher–Yates shuffle in place with the given random source. */
-export function shuffleInPlace(values: Int32Array, rng: () => number): Int32Array {
-  for (let i = values.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    const tmp = values[i];
-    values[i] = values[j];
-    values[j] = tmp;
-  }
-  return values;
-}
-
-/** 0..n-1 in an order fixed by `seed`. */
-export function shuffledIndices(n: number, seed: number): Int32Array {
-  return shuffleInPlace(
-    Int32Array.from({ length: n }, (_, i) => i),
-    mulberry32(seed),
-  );
 }
 
 /** Copies the samples at `indices` of the virtual concatenation of `sources` (same shape) into one dataset. */
@@ -91,7 +65,7 @@ export function take(ds: Dataset, n: number): Dataset {
 
 /** Splits a dataset that has no test set: a seeded `fraction` (default 1/6, Fashion-MNIST's ratio) is held out. */
 export function holdOut(ds: Dataset, fraction = 1 / 6, seed = 0): OwnerSplit {
-  const order = shuffledIndices(sizeOf(ds), seed);
+  const order = seededPermutation(sizeOf(ds), seed);
   const nTest = Math.floor(sizeOf(ds) * fraction);
   return {
     train: subset(ds, order.subarray(nTest), `${ds.source} (train part)`),
@@ -141,7 +115,7 @@ function checkOwners(owners: number): number {
 function iidPartition(train: Dataset, test: Dataset, k: number, seed: number, env: string): Partition {
   const nTrain = sizeOf(train);
   const nTest = sizeOf(test);
-  const order = shuffledIndices(nTrain + nTest, seed);
+  const order = seededPermutation(nTrain + nTest, seed);
   const trainPool = order.subarray(0, nTrain);
   const testPool = order.subarray(nTrain);
   const trainShare = Math.floor(nTrain / k);
@@ -242,7 +216,7 @@ function dirichletPartition(
       test: subset(test, shuffleInPlace(Int32Array.from(testIndices), rng), `${label} test`),
     };
   });
-  return { owners, hubTest: subset(test, shuffledIndices(sizeOf(test), seed), `${test.source} hub test`) };
+  return { owners, hubTest: subset(test, seededPermutation(sizeOf(test), seed), `${test.source} hub test`) };
 }
 
 /** Appends without spreading (a spread of a large class would overflow the call stack). */

@@ -19,16 +19,21 @@ export function deriveSeed(seed: number, stream: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
+/** Fisher–Yates shuffle in place with the given random source. */
+export function shuffleInPlace(values: Int32Array, rng: () => number): Int32Array {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const tmp = values[i];
+    values[i] = values[j];
+    values[j] = tmp;
+  }
+  return values;
+}
+
 /** Fisher-Yates shuffle of 0..n-1, deterministic from the seed. */
 export function seededPermutation(n: number, seed: number): Int32Array {
-  const rand = mulberry32(seed);
-  const perm = new Int32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
-  }
-  return perm;
+  return shuffleInPlace(
+    Int32Array.from({ length: n }, (_, i) => i),
+    mulberry32(seed),
+  );
 }
