@@ -18,19 +18,8 @@ export const FASHION_MNIST_FILES = {
   testLabels: 't10k-labels-idx1-ubyte.gz',
 } as const;
 
-/** Class names in label order. */
-export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-] as const;
+/** Class names in label order (kept in core/wire so the browser UI can use them too). */
+export { FASHION_MNIST_CLASSES } from '../wire/datasets.ts';
 
 const INSTALL_HINT =
   'Install it with `sudo apt-get install dataset-fashion-mnist`, or pass --data DIR / set FEDUNIFY_FASHION_MNIST to a folder with the four IDX .gz files';

@@ -2,25 +2,13 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { DataSource } from '../../../core/wire/bridge.ts';
+import { FASHION_MNIST_SHORT_LABELS } from '../../../core/wire/datasets.ts';
 import { useParticipant } from '../store/index.ts';
 import { Card, PageHeader, Stat } from '../../shared/layout.tsx';
 import { Banner, EmptyState, Spinner } from '../../shared/feedback.tsx';
 import { ClassHistogram } from '../../shared/charts.tsx';
 import { formatNumber } from '../../shared/format.ts';
 import { SampleGrid } from './sample-grid.tsx';
-
-const FASHION_CLASSES = [
-  'T-shirt',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Boot',
-];
 
 type Kind = DataSource['kind'];
 const KINDS: { id: Kind; title: string; text: string }[] = [
@@ -112,7 +100,7 @@ export function DataScreen() {
     }
     return { kind, path };
   }
-  const classNames = data?.source.kind === 'fashion-mnist' ? FASHION_CLASSES : undefined;
+  const classNames = data?.source.kind === 'fashion-mnist' ? FASHION_MNIST_SHORT_LABELS : undefined;
 
   return (
     <>
