@@ -17,6 +17,33 @@ export interface ChildParticipant {
   exited: Promise<number | null>;
 }
 
+/** What one participant process joins with and trains on (its share of Fashion-MNIST). */
+export interface JoinArgs {
+  invite: string;
+  env: 'V' | 'H' | 'iid' | 'dirichlet';
+  ownerIndex: number;
+  seed: number;
+  owners?: number;
+  alpha?: number;
+  limit?: number;
+  testLimit?: number;
+  backend?: string;
+  stateDir: string;
+}
+
+/** The `fedunify join` arguments of one participant; options left undefined are not passed. */
+export function joinArgs(j: JoinArgs): string[] {
+  const args = ['--invite', j.invite, '--data', 'fashion-mnist', '--partition', j.env];
+  args.push('--owner-index', String(j.ownerIndex), '--seed', String(j.seed));
+  if (j.owners !== undefined) args.push('--owners', String(j.owners));
+  if (j.alpha !== undefined) args.push('--alpha', String(j.alpha));
+  if (j.limit !== undefined) args.push('--limit', String(j.limit));
+  if (j.testLimit !== undefined) args.push('--test-limit', String(j.testLimit));
+  if (j.backend !== undefined) args.push('--backend', j.backend);
+  args.push('--state-dir', j.stateDir);
+  return args;
+}
+
 /** Starts `fedunify join ARGS` as a child process with its output in `logPath`. */
 export function spawnParticipant(
   name: string,

@@ -10,7 +10,7 @@ import { startHub, type Hub } from '../../hub/index.ts';
 import type { JobSpecInput } from '../../core/wire/job-spec.ts';
 import type { UnifyMethod } from '../../core/unify/types.ts';
 import type { RoundRecord } from '../../core/wire/protocol.ts';
-import { killAll, logTail, spawnParticipant, type ChildParticipant } from './children.ts';
+import { joinArgs, killAll, logTail, spawnParticipant, type ChildParticipant } from './children.ts';
 import { HubClient } from './hub-client.ts';
 import { roundFromRecord, type SimResults } from './results.ts';
 
@@ -70,24 +70,19 @@ export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
 
 /** The `join` arguments of participant i. */
 export function participantArgs(o: SimulationOptions, invite: string, i: number, stateDir: string): string[] {
-  const args = [
-    '--invite',
+  const multi = o.env === 'iid' || o.env === 'dirichlet';
+  return joinArgs({
     invite,
-    '--data',
-    'fashion-mnist',
-    '--partition',
-    o.env,
-    '--owner-index',
-    String(i),
-    '--seed',
-    String(o.seed),
-  ];
-  if (o.env === 'iid' || o.env === 'dirichlet') args.push('--owners', String(o.participants));
-  if (o.env === 'dirichlet') args.push('--alpha', String(o.alpha ?? 0.5));
-  if (o.limit) args.push('--limit', String(o.limit));
-  if (o.testLimit) args.push('--test-limit', String(o.testLimit));
-  args.push('--backend', o.backend, '--state-dir', stateDir);
-  return args;
+    env: o.env,
+    ownerIndex: i,
+    seed: o.seed,
+    owners: multi ? o.participants : undefined,
+    alpha: o.env === 'dirichlet' ? (o.alpha ?? 0.5) : undefined,
+    limit: o.limit || undefined,
+    testLimit: o.testLimit || undefined,
+    backend: o.backend,
+    stateDir,
+  });
 }
 
 /** Runs a whole simulation and writes nothing (see writeResults); cleans up on success, error and abort. */

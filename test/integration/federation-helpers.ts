@@ -3,7 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FEDUNIFY_BIN, spawnParticipant, type ChildParticipant } from '../../cli/simulate/children.ts';
+import {
+  FEDUNIFY_BIN,
+  joinArgs,
+  spawnParticipant,
+  type ChildParticipant,
+} from '../../cli/simulate/children.ts';
 import { HubClient } from '../../cli/simulate/hub-client.ts';
 import { ParticipantEngine } from '../../core/participant/engine.ts';
 import type { ParticipantRuntime, TransportFactory } from '../../core/participant/types.ts';
@@ -170,26 +175,15 @@ export function childParticipant(
   dir: string,
   opts: { env?: 'V' | 'iid'; owners?: number; limit?: number } = {},
 ): ChildParticipant {
-  const args = [
-    '--invite',
+  const args = joinArgs({
     invite,
-    '--data',
-    'fashion-mnist',
-    '--partition',
-    opts.env ?? 'V',
-    '--owner-index',
-    String(index),
-    '--seed',
-    '1',
-  ];
-  if (opts.owners) args.push('--owners', String(opts.owners));
-  args.push(
-    '--limit',
-    String(opts.limit ?? 300),
-    '--test-limit',
-    '100',
-    '--state-dir',
-    join(dir, `p${index}`),
-  );
+    env: opts.env ?? 'V',
+    ownerIndex: index,
+    seed: 1,
+    owners: opts.owners || undefined,
+    limit: opts.limit ?? 300,
+    testLimit: 100,
+    stateDir: join(dir, `p${index}`),
+  });
   return spawnParticipant(`P${index + 1}`, args, join(dir, `p${index}.log`));
 }
