@@ -4,30 +4,16 @@
  * results.{json,csv,md,svg} into --out.
  */
 import { Option, type Command } from 'commander';
-import { UNIFY_METHODS, type UnifyMethod } from '../../core/unify/types.ts';
+import { UNIFY_METHODS } from '../../core/unify/types.ts';
 import { methodColumns, pct, type SimResults } from '../simulate/results.ts';
 import { runSimulation, type SimulationOptions } from '../simulate/run-simulation.ts';
 import { formatTable, tableRows, writeResults } from '../simulate/writers.ts';
 
-interface SimulateFlags {
-  env: SimulationOptions['env'];
-  method: UnifyMethod;
-  participants: number;
-  rounds: number;
-  localEpochs: number;
-  localSteps?: number;
-  batchSize: number;
+/** The command's flags: the simulation options under their flag names (`--lr`), plus `--json`. */
+type SimulateFlags = Omit<SimulationOptions, 'learningRate' | 'onRound' | 'onLog'> & {
   lr: number;
-  optimizer: 'adam' | 'sgd';
-  limit?: number;
-  testLimit?: number;
-  hubTestLimit?: number;
-  alpha?: number;
-  seed: number;
-  backend: string;
-  out: string;
   json: boolean;
-}
+};
 
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
@@ -90,24 +76,11 @@ export function registerSimulate(program: Command): void {
       process.once('SIGTERM', onSignal);
       const err = (line: string) => process.stderr.write(`${line}\n`);
       try {
+        const { lr, json: _json, ...options } = f;
         const results = await runSimulation(
           {
-            env: f.env,
-            method: f.method,
-            participants: f.participants,
-            rounds: f.rounds,
-            localEpochs: f.localEpochs,
-            localSteps: f.localSteps,
-            batchSize: f.batchSize,
-            learningRate: f.lr,
-            optimizer: f.optimizer,
-            limit: f.limit,
-            testLimit: f.testLimit,
-            hubTestLimit: f.hubTestLimit,
-            alpha: f.alpha,
-            seed: f.seed,
-            backend: f.backend,
-            out: f.out,
+            ...options,
+            learningRate: lr,
             onLog: err,
             onRound: (r) => {
               const methods = [...new Set([f.method, 'avg', 'max', 'absmax', ...Object.keys(r.methods)])];
