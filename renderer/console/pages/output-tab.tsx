@@ -6,6 +6,9 @@ import { Card } from '../../shared/layout.tsx';
 import { Banner, EmptyState, Spinner } from '../../shared/feedback.tsx';
 import { errorMessage, formatPercent, formatClock } from '../../shared/format.ts';
 
+/** The two files of a TF.js layers model, downloadable for every completed round. */
+const CHECKPOINT_FILES = ['model.json', 'weights.bin'] as const;
+
 function saveBlob(blob: Blob, filename: string) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
@@ -111,32 +114,22 @@ export function OutputTab(props: { job: JobRecord }) {
                   <td className="right num">{formatPercent(r.hubAccuracy)}</td>
                   <td className="right">
                     <span className="actions" style={{ justifyContent: 'flex-end' }}>
-                      <button
-                        type="button"
-                        className="btn small"
-                        disabled={busy !== null}
-                        onClick={() =>
-                          void download(
-                            `${base}/model/model.json?round=${r.round}`,
-                            `round-${r.round}-model.json`,
-                          )
-                        }
-                      >
-                        model.json
-                      </button>
-                      <button
-                        type="button"
-                        className="btn small"
-                        disabled={busy !== null}
-                        onClick={() =>
-                          void download(
-                            `${base}/model/weights.bin?round=${r.round}`,
-                            `round-${r.round}-weights.bin`,
-                          )
-                        }
-                      >
-                        weights.bin
-                      </button>
+                      {CHECKPOINT_FILES.map((file) => (
+                        <button
+                          key={file}
+                          type="button"
+                          className="btn small"
+                          disabled={busy !== null}
+                          onClick={() =>
+                            void download(
+                              `${base}/model/${file}?round=${r.round}`,
+                              `round-${r.round}-${file}`,
+                            )
+                          }
+                        >
+                          {file}
+                        </button>
+                      ))}
                     </span>
                   </td>
                 </tr>
