@@ -30,6 +30,15 @@ export const createJobsSlice: StateCreator<ConsoleState, [], [], JobsSlice> = (s
   const guard = (err: unknown) => {
     if (err instanceof ApiError && err.status === 401) get().signOut('Your session expired. Sign in again.');
   };
+  // Runs an action for a caller that shows its own error: an expired session still signs out.
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      guard(err);
+      throw err;
+    }
+  };
   return {
     jobs: {},
     jobsLoaded: false,
@@ -55,32 +64,21 @@ export const createJobsSlice: StateCreator<ConsoleState, [], [], JobsSlice> = (s
       }),
     createJob: async (spec) => {
       const api = needApi();
-      try {
+      return guarded(async () => {
         const job = typeof spec === 'string' ? await api.createJobYaml(spec) : await api.createJob(spec);
         get().upsertJob(job);
         return job;
-      } catch (err) {
-        guard(err);
-        throw err;
-      }
+      });
     },
-    abortJob: async (jobId) => {
-      try {
+    abortJob: (jobId) =>
+      guarded(async () => {
         await needApi().abortJob(jobId);
         get().upsertJob(await needApi().getJob(jobId));
-      } catch (err) {
-        guard(err);
-        throw err;
-      }
-    },
-    deleteJob: async (jobId) => {
-      try {
+      }),
+    deleteJob: (jobId) =>
+      guarded(async () => {
         await needApi().deleteJob(jobId);
         get().removeJob(jobId);
-      } catch (err) {
-        guard(err);
-        throw err;
-      }
-    },
+      }),
   };
 };
