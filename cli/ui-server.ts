@@ -7,36 +7,20 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
-import { z } from 'zod';
-import type { BridgeEvent, DataPreview, DataSource, ParticipantState } from '../core/wire/bridge.ts';
-import type { Ack } from '../core/wire/protocol.ts';
-import { decodeInvite } from '../core/wire/invite.ts';
-import { pinnedTlsOptions } from '../core/net/pinned-tls.ts';
+import { ENGINE_METHODS, type EngineMethod, type ServedEngine } from '../core/wire/bridge-methods.ts';
+import { parseParticipantArgs } from '../core/wire/bridge-schemas.ts';
 import {
   SESSION_PATH,
   type CallResult,
-  type RemoteMethod,
   type UiClientEvents,
   type UiServerEvents,
-} from '../renderer/participant/ui-protocol.ts';
-
-type HubIdentity = { url: string; fingerprint: string | null; org: string };
+} from '../core/wire/bridge-socket.ts';
 
 /** What the UI server needs of the participant engine (ParticipantEngine satisfies it). */
-export interface UiEngine {
-  getState(): ParticipantState;
-  subscribe(listener: (event: BridgeEvent) => void): () => void;
-  loadData(source: DataSource): Promise<Ack<{ preview: DataPreview }>>;
-  join(invite: string): Promise<Ack>;
-  leave(): Promise<void>;
-  setApproveUploads(on: boolean): Promise<void>;
-  decideUpload(round: number, approve: boolean): Promise<void>;
-  inspectInvite?(invite: string): Promise<Ack<{ hub: HubIdentity }>>;
-}
+export type UiEngine = ServedEngine;
 
 export interface ParticipantUiOptions {
   /** 0 or absent: any free port. */
@@ -59,112 +43,24 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-const dataSourceSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('fashion-mnist'),
-    path: z.string().max(4096).optional(),
-    owner: z
-      .object({
-        env: z.enum(['V', 'H', 'iid', 'dirichlet']),
-        index: z.number().int().nonnegative(),
-        seed: z.number().int(),
-        owners: z.number().int().positive().optional(),
-        alpha: z.number().positive().optional(),
-      })
-      .optional(),
-    limit: z.number().int().positive().optional(),
-  }),
-  z.object({
-    kind: z.literal('idx'),
-    imagesPath: z.string().min(1).max(4096),
-    labelsPath: z.string().min(1).max(4096),
-    testImagesPath: z.string().max(4096).optional(),
-    testLabelsPath: z.string().max(4096).optional(),
-  }),
-  z.object({ kind: z.literal('folder'), path: z.string().min(1).max(4096) }),
-  z.object({ kind: z.literal('csv'), path: z.string().min(1).max(4096) }),
-]);
-const inviteArg = z.tuple([z.string().min(1).max(8192)]);
-
 function secretEquals(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Asks the invite's hub who it is (GET /api/hub), over TLS pinned to the invite's fingerprint. */
-export async function inspectInviteHub(inviteText: string): Promise<Ack<{ hub: HubIdentity }>> {
-  let invite;
-  try {
-    invite = decodeInvite(inviteText);
-  } catch (err) {
-    return { ok: false, error: (err as Error).message, code: 'bad-request' };
-  }
-  const url = new URL('/api/hub', invite.hub);
-  try {
-    const tlsOpts = invite.fingerprint ? await pinnedTlsOptions(invite.hub, invite.fingerprint) : null;
-    const body = await new Promise<string>((resolve, reject) => {
-      const onRes = (res: IncomingMessage) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          if (text.length < 65536) text += c;
-        });
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve(text) : reject(new Error(`the hub answered ${res.statusCode}`)),
-        );
-      };
-      const req =
-        url.protocol === 'https:'
-          ? https.get(url, { ...(tlsOpts ?? {}), timeout: 10_000 }, onRes)
-          : http.get(url, { timeout: 10_000 }, onRes);
-      req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
-      req.on('error', reject);
-    });
-    const info = z.object({ url: z.string().optional() }).passthrough().parse(JSON.parse(body));
-    return {
-      ok: true,
-      hub: { url: info.url ?? invite.hub, fingerprint: invite.fingerprint, org: invite.org },
-    };
-  } catch (err) {
-    return {
-      ok: false,
-      error: `Could not reach the hub at ${invite.hub}: ${(err as Error).message}. Check the address and that the hub is running.`,
-      code: 'internal',
-    };
-  }
-}
+const REMOTE = new Set<string>(ENGINE_METHODS);
 
 // Runs one bridge method with arguments checked at runtime (the browser is not trusted to type them).
-async function dispatch(engine: UiEngine, method: RemoteMethod, args: unknown[]): Promise<unknown> {
-  switch (method) {
-    case 'getState':
-      return engine.getState();
-    case 'inspectInvite': {
-      const [invite] = inviteArg.parse(args);
-      return engine.inspectInvite ? engine.inspectInvite(invite) : inspectInviteHub(invite);
-    }
-    case 'loadData':
-      return engine.loadData(dataSourceSchema.parse(args[0]) as DataSource);
-    case 'join':
-      return engine.join(inviteArg.parse(args)[0]);
-    case 'leave':
-      return engine.leave();
-    case 'setApproveUploads':
-      return engine.setApproveUploads(z.tuple([z.boolean()]).parse(args)[0]);
-    case 'decideUpload': {
-      const [round, approve] = z.tuple([z.number().int().nonnegative(), z.boolean()]).parse(args);
-      return engine.decideUpload(round, approve);
-    }
-    default:
-      throw new Error(`unknown bridge method "${String(method)}"`);
-  }
+async function dispatch(engine: UiEngine, method: string, args: unknown[]): Promise<unknown> {
+  if (!REMOTE.has(method)) throw new Error(`unknown bridge method "${method.slice(0, 64)}"`);
+  const parsed = parseParticipantArgs(method as EngineMethod, args);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const fn = engine[method as EngineMethod] as (...a: unknown[]) => unknown;
+  return fn.apply(engine, parsed.args);
 }
 
 function describe(err: unknown): string {
-  if (err instanceof z.ZodError) {
-    return `bad arguments: ${err.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`;
-  }
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -268,7 +164,7 @@ export async function startParticipantUi(
         ack({ ok: false, error: 'bad call: expected { method, args[] }' });
         return;
       }
-      dispatch(engine, method as RemoteMethod, args).then(
+      dispatch(engine, method, args).then(
         (value) => ack({ ok: true, value: value ?? null } satisfies CallResult),
         (err: unknown) => ack({ ok: false, error: describe(err) } satisfies CallResult),
       );

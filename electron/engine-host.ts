@@ -3,22 +3,9 @@
  * never blocks the UI thread); this host forks it on first use, forwards typed requests, relays
  * its BridgeEvents, and forks a fresh one after a crash.
  */
-import type { BridgeEvent, ParticipantBridge } from '../core/wire/bridge.ts';
+import type { BridgeEvent } from '../core/wire/bridge.ts';
+import type { EngineApi, EngineMethod } from '../core/wire/bridge-methods.ts';
 import { createRpcClient, type ChildChannel, type RpcClient } from './process-rpc.ts';
-
-/** What the engine process serves: the ParticipantBridge without the UI-only parts. */
-export type EngineApi = Omit<ParticipantBridge, 'pickPath' | 'subscribe'>;
-export type EngineMethod = keyof EngineApi;
-
-export const ENGINE_METHODS = [
-  'getState',
-  'inspectInvite',
-  'loadData',
-  'join',
-  'leave',
-  'setApproveUploads',
-  'decideUpload',
-] as const satisfies readonly EngineMethod[];
 
 export interface EngineHost extends EngineApi {
   /** Every BridgeEvent of the engine, plus a log entry when the engine process dies. */

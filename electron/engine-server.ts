@@ -2,18 +2,11 @@
  * Child-process side of the participant engine: serves the engine's methods over the RPC port
  * and streams its BridgeEvents to the main process.
  */
-import type { BridgeEvent } from '../core/wire/bridge.ts';
-import { ENGINE_METHODS, type EngineApi } from './engine-host.ts';
+import { ENGINE_METHODS, type ServedEngine } from '../core/wire/bridge-methods.ts';
 import { serveRpc, type ParentChannel, type RpcHandlers } from './process-rpc.ts';
 
-type MaybeAsync<F> = F extends (...args: infer A) => Promise<infer R>
-  ? (...args: A) => R | Promise<R>
-  : never;
-
 /** The engine as the process serves it: its requests (sync or async) plus its event stream. */
-export type ServableEngine = { [M in keyof EngineApi]: MaybeAsync<EngineApi[M]> } & {
-  subscribe(listener: (event: BridgeEvent) => void): () => void;
-};
+export type ServableEngine = ServedEngine;
 
 /** Serves `engine` on `port`; returns a function that stops relaying events. */
 export function serveEngine(port: ParentChannel, engine: ServableEngine): () => void {

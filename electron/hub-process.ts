@@ -14,7 +14,7 @@ import type * as HubModule from '../hub/index.ts';
 import type { HubInfo } from '../core/wire/bridge.ts';
 import { parentChannel } from './parent-channel.ts';
 import { serveRpc } from './process-rpc.ts';
-import { hubStartOptionsSchema, describeIssues } from './schemas.ts';
+import { hubStartOptionsSchema, describeIssues } from '../core/wire/bridge-schemas.ts';
 
 type RunningHub = Awaited<ReturnType<typeof HubModule.startHub>>;
 

@@ -4,10 +4,7 @@
  * from the interface. Pure (no Electron import) so the sandboxed preload can bundle it.
  */
 import type { DesktopBridge, HostBridge, ParticipantBridge } from '../core/wire/bridge.ts';
-
-/** Participant methods that are requests (subscribe is an event stream). */
-export type ParticipantMethod = Exclude<keyof ParticipantBridge, 'subscribe'>;
-export type HostMethod = keyof HostBridge;
+import type { HostMethod, ParticipantMethod } from '../core/wire/bridge-methods.ts';
 
 export const PARTICIPANT_CHANNELS = {
   getState: 'participant:get-state',
@@ -33,13 +30,6 @@ export type ParticipantArgs<M extends ParticipantMethod> = Parameters<Participan
 export type ParticipantResult<M extends ParticipantMethod> = Awaited<ReturnType<ParticipantBridge[M]>>;
 export type HostArgs<M extends HostMethod> = Parameters<HostBridge[M]>;
 export type HostResult<M extends HostMethod> = Awaited<ReturnType<HostBridge[M]>>;
-
-/** The methods `window.fedunify` must have; the preload shape test checks against this list. */
-export const BRIDGE_METHODS: readonly (keyof ParticipantBridge)[] = [
-  ...(Object.keys(PARTICIPANT_CHANNELS) as ParticipantMethod[]),
-  'subscribe',
-];
-export const HOST_METHODS: readonly HostMethod[] = Object.keys(HOST_CHANNELS) as HostMethod[];
 
 /** The exposed object's type, re-stated so main and preload agree on it. */
 export type ExposedBridge = DesktopBridge;

@@ -10,13 +10,13 @@ import {
   HOST_CHANNELS,
   PARTICIPANT_CHANNELS,
   type HostArgs,
-  type HostMethod,
   type HostResult,
   type ParticipantArgs,
-  type ParticipantMethod,
   type ParticipantResult,
 } from './ipc-contract.ts';
-import { HOST_ARG_SCHEMAS, PARTICIPANT_ARG_SCHEMAS, checkRequest } from './ipc-schemas.ts';
+import { checkRequest } from './ipc-schemas.ts';
+import type { HostMethod, ParticipantMethod } from '../core/wire/bridge-methods.ts';
+import { HOST_ARG_SCHEMAS, PARTICIPANT_ARG_SCHEMAS } from '../core/wire/bridge-schemas.ts';
 
 export type ParticipantHandlers = {
   [M in ParticipantMethod]: (...args: ParticipantArgs<M>) => Promise<ParticipantResult<M>>;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { decodeInvite } from '../core/wire/invite.ts';
-import { describeIssues } from './schemas.ts';
+import { describeIssues } from '../core/wire/bridge-schemas.ts';
 
 export const orgConfigSchema = z
   .object({

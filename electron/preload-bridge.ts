@@ -9,12 +9,11 @@ import {
   HOST_CHANNELS,
   PARTICIPANT_CHANNELS,
   type HostArgs,
-  type HostMethod,
   type HostResult,
   type ParticipantArgs,
-  type ParticipantMethod,
   type ParticipantResult,
 } from './ipc-contract.ts';
+import type { HostMethod, ParticipantMethod } from '../core/wire/bridge-methods.ts';
 
 /** The subset of Electron's ipcRenderer the bridge needs. */
 export interface RendererIpc {

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { dataSourceSchema, describeIssues, hubStartOptionsSchema, windowBoundsSchema } from './schemas.ts';
+import { dataSourceSchema, describeIssues, hubStartOptionsSchema } from '../core/wire/bridge-schemas.ts';
+import { windowBoundsSchema } from './schemas.ts';
 
 export const settingsSchema = z.object({
   version: z.literal(1),

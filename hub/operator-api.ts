@@ -1,6 +1,7 @@
 /**
  * The operator's REST API over the hub's HTTPS server: POST /api/login for a bearer token, then
- * jobs, invites and results (route modules under hub/routes). GET /api/hub needs no token.
+ * jobs, invites and results (route modules under hub/routes). GET /api/hub needs no token;
+ * GET /api/federation/job takes an invite's token instead of an operator's.
  * Everything else that is not /api is the operator console.
  */
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import type { ApiDeps } from './routes/api-context.ts';
 import { jobRoutes } from './routes/job-routes.ts';
 import { inviteRoutes } from './routes/invite-routes.ts';
 import { resultRoutes } from './routes/result-routes.ts';
+import { federationJobRoute } from './routes/federation-job-route.ts';
 import { serveConsole } from './static-console.ts';
 
 const loginSchema = z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(500) });
@@ -62,6 +64,7 @@ export function createOperatorApi(
     ...jobRoutes(deps),
     ...inviteRoutes(deps),
     ...resultRoutes(deps),
+    federationJobRoute(deps, { hubVersion: HUB_VERSION, tokenOf: bearerToken }),
   ];
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -14,7 +14,13 @@ import {
   type JobAssignment,
   type JobEnd,
 } from '../wire/protocol.ts';
-import type { BridgeEvent, DataPreview, DataSource, ParticipantState } from '../wire/bridge.ts';
+import type {
+  BridgeEvent,
+  DataPreview,
+  DataSource,
+  InviteInspection,
+  ParticipantState,
+} from '../wire/bridge.ts';
 import type { LogEntry } from '../wire/protocol.ts';
 import {
   backoffDelay,
@@ -23,6 +29,7 @@ import {
   retryMessage,
   type BackoffOptions,
 } from './connection.ts';
+import { inspectInvite } from './invite-inspection.ts';
 import { OutboundLog } from './outbound-log.ts';
 import { RoundRunner } from './round-runner.ts';
 import { StateStore } from './state.ts';
@@ -112,6 +119,20 @@ export class ParticipantEngine {
   /** Subscribes to state, progress and log events; returns the unsubscribe function. */
   subscribe(listener: (event: BridgeEvent) => void): () => void {
     return this.store.subscribe(listener);
+  }
+
+  /** Asks the invite's hub (pinned TLS) who it is and what the job is, without joining. */
+  async inspectInvite(inviteText: string): Promise<Ack<InviteInspection>> {
+    const result = await inspectInvite(inviteText);
+    if (result.ok) {
+      this.store.log(
+        'info',
+        `Inspected the invite: hub ${result.hub.url} knows this participant as "${result.hub.org}"; job ${result.job ? `"${result.job.name}" (${result.job.status})` : 'none yet'}.`,
+      );
+    } else {
+      this.store.log('warn', `Could not inspect the invite: ${result.error}`);
+    }
+    return result;
   }
 
   /** Loads and previews local data; checks it against the job's model when a job is known. */

@@ -3,6 +3,7 @@
  * implements it over IPC; `fedunify join --ui` implements it over an authenticated local WebSocket.
  * The renderer imports only these types.
  */
+import type { JobSummary } from './job-summary.ts';
 import type { Ack, BackendInfo, DatasetSummary, JobAssignment, LogEntry } from './protocol.ts';
 
 /** Where local data comes from. */
@@ -66,10 +67,28 @@ export interface OutboundRecord {
   approvedBy: 'auto' | 'user';
 }
 
+/** Who a hub is, as an invite names it. */
+export interface HubIdentity {
+  url: string;
+  /** SHA-256 of the hub certificate the invite pins; null for a hub without TLS. */
+  fingerprint: string | null;
+  /** The organization name the hub knows this participant by. */
+  org: string;
+}
+
+/** What inspecting an invite learns from its hub, before joining. */
+export interface InviteInspection {
+  hub: HubIdentity;
+  /** The job the invite leads to; null when the hub has none for it yet (see `detail`). */
+  job: JobSummary | null;
+  /** Why there is no job, or what the job waits for. */
+  detail: string;
+}
+
 export interface ParticipantState {
   connection: 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error' | 'finished';
   connectionDetail: string;
-  hub: { url: string; fingerprint: string | null; org: string } | null;
+  hub: HubIdentity | null;
   job: JobAssignment | null;
   data: DataPreview | null;
   backend: BackendInfo | null;
@@ -89,10 +108,8 @@ export type BridgeEvent =
 /** What the participant UI can ask of its engine. */
 export interface ParticipantBridge {
   getState(): Promise<ParticipantState>;
-  /** Decodes an invite and asks the hub who it is, without joining. */
-  inspectInvite(
-    invite: string,
-  ): Promise<Ack<{ hub: { url: string; fingerprint: string | null; org: string } }>>;
+  /** Decodes an invite and asks its hub (pinned TLS) who it is and what the job is, without joining. */
+  inspectInvite(invite: string): Promise<Ack<InviteInspection>>;
   loadData(source: DataSource): Promise<Ack<{ preview: DataPreview }>>;
   join(invite: string): Promise<Ack>;
   leave(): Promise<void>;

@@ -12,7 +12,7 @@ import {
   type SessionResponse,
   type UiClientEvents,
   type UiServerEvents,
-} from './ui-protocol.ts';
+} from '../../core/wire/bridge-socket.ts';
 
 declare global {
   interface Window {

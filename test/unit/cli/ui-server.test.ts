@@ -5,11 +5,7 @@ import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BridgeEvent, DataSource, ParticipantState } from '../../../core/wire/bridge.ts';
 import { startParticipantUi, type UiEngine } from '../../../cli/ui-server.ts';
-import type {
-  CallResult,
-  UiClientEvents,
-  UiServerEvents,
-} from '../../../renderer/participant/ui-protocol.ts';
+import type { CallResult, UiClientEvents, UiServerEvents } from '../../../core/wire/bridge-socket.ts';
 
 const STATE: ParticipantState = {
   connection: 'idle',
@@ -40,6 +36,10 @@ class FakeEngine implements UiEngine {
   async loadData(source: DataSource) {
     this.calls.push(['loadData', source]);
     return { ok: false as const, error: 'no such folder', code: 'bad-request' as const };
+  }
+  async inspectInvite(invite: string) {
+    this.calls.push(['inspectInvite', invite]);
+    return { ok: false as const, error: 'not a FedUnify invite', code: 'bad-request' as const };
   }
   async join(invite: string) {
     this.calls.push(['join', invite]);
@@ -126,7 +126,19 @@ describe('startParticipantUi', () => {
       method: 'setApproveUploads',
       args: ['yes'],
     })) as CallResult;
-    expect(bad.ok).toBe(false);
+    expect(bad).toEqual({ ok: false, error: expect.stringMatching(/bad arguments for setApproveUploads/) });
+    const unknown = (await socket.emitWithAck('bridge:call', {
+      // A page is not trusted to stay within the typed contract.
+      method: 'pickPath' as 'leave',
+      args: ['file'],
+    })) as CallResult;
+    expect(unknown).toEqual({ ok: false, error: 'unknown bridge method "pickPath"' });
+    const inspected = (await socket.emitWithAck('bridge:call', {
+      method: 'inspectInvite',
+      args: ['hello'],
+    })) as CallResult;
+    expect(engine.calls).toContainEqual(['inspectInvite', 'hello']);
+    expect(inspected).toMatchObject({ ok: true, value: { ok: false, code: 'bad-request' } });
     const data = (await socket.emitWithAck('bridge:call', {
       method: 'loadData',
       args: [{ kind: 'folder', path: '/nope' }],

@@ -25,7 +25,12 @@ function fakeEngine() {
   const calls: string[] = [];
   const engine: ServableEngine = {
     getState: () => idle,
-    inspectInvite: async () => ({ ok: true, hub: { url: 'https://h', fingerprint: null, org: 'o' } }),
+    inspectInvite: async () => ({
+      ok: true,
+      hub: { url: 'https://h', fingerprint: null, org: 'o' },
+      job: null,
+      detail: 'no job yet',
+    }),
     loadData: async () => ({ ok: false, error: 'no such folder', code: 'bad-request' }),
     join: async (invite) => {
       calls.push(`join ${invite}`);

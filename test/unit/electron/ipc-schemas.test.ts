@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HOST_ARG_SCHEMAS, PARTICIPANT_ARG_SCHEMAS, checkRequest } from '../../../electron/ipc-schemas.ts';
+import { HOST_ARG_SCHEMAS, PARTICIPANT_ARG_SCHEMAS } from '../../../core/wire/bridge-schemas.ts';
+import { checkRequest } from '../../../electron/ipc-schemas.ts';
 import { buildMenuTemplate } from '../../../electron/menu.ts';
 
 const page = path.resolve('dist/renderer/participant/index.html');

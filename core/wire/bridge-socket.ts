@@ -1,22 +1,13 @@
 /**
- * The wire contract between the participant UI in a browser and `fedunify join --ui`
- * (cli/ui-server.ts): one acknowledged call event carrying a ParticipantBridge method and its
- * arguments, and one push event carrying BridgeEvents. Pure types and constants.
+ * The ParticipantBridge over a socket, between the participant UI in a browser and
+ * `fedunify join --ui` (cli/ui-server.ts): one acknowledged call event carrying a bridge method and
+ * its arguments, and one push event carrying BridgeEvents. Pure types and constants.
  */
-import type { BridgeEvent, ParticipantBridge } from '../../core/wire/bridge.ts';
+import type { BridgeEvent } from './bridge.ts';
+import type { EngineMethod } from './bridge-methods.ts';
 
 /** Bridge methods callable over the socket (subscribe is the push event; pickPath has no dialog here). */
-export type RemoteMethod = Exclude<keyof ParticipantBridge, 'subscribe' | 'pickPath'>;
-
-export const REMOTE_METHODS: readonly RemoteMethod[] = [
-  'getState',
-  'inspectInvite',
-  'loadData',
-  'join',
-  'leave',
-  'setApproveUploads',
-  'decideUpload',
-];
+export type RemoteMethod = EngineMethod;
 
 /** The answer to a call: the method's resolved value, or why it threw. */
 export type CallResult = { ok: true; value: unknown } | { ok: false; error: string };
