@@ -4,7 +4,7 @@
  * results.{json,csv,md,svg} into --out.
  */
 import { Option, type Command } from 'commander';
-import { UNIFY_METHODS } from '../../core/unify/types.ts';
+import { UNIFY_METHODS, type UnifyMethod } from '../../core/unify/types.ts';
 import { methodColumns, pct, type SimResults } from '../simulate/results.ts';
 import { runSimulation, type SimulationOptions } from '../simulate/run-simulation.ts';
 import { formatTable, tableRows, writeResults } from '../simulate/writers.ts';
@@ -24,6 +24,18 @@ const positiveReal = (name: string) => (v: string) => {
   const n = Number(v);
   if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a number > 0, got "${v}".`);
   return n;
+};
+
+const methodList = (v: string): UnifyMethod[] => {
+  const names = v
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+  const unknown = names.filter((m) => !(UNIFY_METHODS as readonly string[]).includes(m));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`--compare takes methods from ${UNIFY_METHODS.join(', ')}; got "${v}".`);
+  }
+  return names as UnifyMethod[];
 };
 
 /** Registers `fedunify simulate`. */
@@ -65,6 +77,12 @@ export function registerSimulate(program: Command): void {
       positive('--hub-test-limit'),
     )
     .option('--alpha <a>', 'Dirichlet concentration (--env dirichlet)', positiveReal('--alpha'))
+    .option(
+      '--compare <methods>',
+      'methods also evaluated on the same updates each round (comma-separated)',
+      methodList,
+      ['avg', 'max', 'absmax'],
+    )
     .option('--seed <s>', 'seed of the partition and the initial weights', positive('--seed'), 1)
     .option('--backend <name>', "participants' compute backend: auto | tensorflow | wasm | cpu", 'auto')
     .option('--out <dir>', 'where results.{json,csv,md,svg} go', 'results/simulate')
@@ -83,7 +101,7 @@ export function registerSimulate(program: Command): void {
             learningRate: lr,
             onLog: err,
             onRound: (r) => {
-              const methods = [...new Set([f.method, 'avg', 'max', 'absmax', ...Object.keys(r.methods)])];
+              const methods = [...new Set([f.method, ...(f.compare ?? []), ...Object.keys(r.methods)])];
               const cells = [
                 `round ${r.round}`,
                 ...r.local.map((l) => `${l.participant} ${pct(l.accuracy)}`),

@@ -30,6 +30,8 @@ export interface SimulationOptions {
   hubTestLimit?: number;
   alpha?: number;
   seed: number;
+  /** Methods evaluated on the same updates besides the driving one (default avg, max, absmax). */
+  compare?: UnifyMethod[];
   backend: string;
   out: string;
   /** Called with each round as soon as the hub closes it. */
@@ -46,7 +48,7 @@ export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
     name: `simulate ${o.env} ${o.method} ×${o.participants}`,
     model: 'paper-cnn',
     method: o.method,
-    compareMethods: [...new Set([o.method, ...COMPARED])],
+    compareMethods: [...new Set([o.method, ...(o.compare ?? COMPARED)])],
     rounds: o.rounds,
     localEpochs: o.localEpochs,
     ...(o.localSteps ? { localSteps: o.localSteps } : {}),
