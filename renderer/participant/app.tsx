@@ -4,7 +4,7 @@ import { AppShell, type NavItem } from '../shared/layout.tsx';
 import { Banner, EmptyState, Spinner } from '../shared/feedback.tsx';
 import { StatusBadge } from '../shared/status-badge.tsx';
 import { useParticipant } from './store/index.ts';
-import type { Screen } from './store/ui-slice.ts';
+import type { Screen } from './screens.ts';
 import { JoinScreen } from './pages/join-screen.tsx';
 import { DataScreen } from './pages/data-screen.tsx';
 import { TrainingScreen } from './pages/training-screen.tsx';

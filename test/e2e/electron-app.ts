@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
+import { BRIDGE_METHODS, HOST_METHODS } from '../../core/wire/bridge-methods.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -52,21 +53,10 @@ const checks: Check[] = [
           process: typeof g.process,
         };
       });
-      for (const m of [
-        'getState',
-        'inspectInvite',
-        'loadData',
-        'join',
-        'leave',
-        'setApproveUploads',
-        'decideUpload',
-        'pickPath',
-        'subscribe',
-      ]) {
+      for (const m of BRIDGE_METHODS) {
         assert(shape.methods.includes(m), `window.fedunify.${m} is missing`);
       }
-      for (const m of ['startHub', 'stopHub', 'status'])
-        assert(shape.host.includes(m), `host.${m} is missing`);
+      for (const m of HOST_METHODS) assert(shape.host.includes(m), `host.${m} is missing`);
       assert(
         shape.require === 'undefined' && shape.process === 'undefined',
         'Node globals are visible in the page',

@@ -105,6 +105,14 @@ async function joinThroughUi(page: Page, uiUrl: string, invite: string): Promise
   await page.getByTestId('hub-card').getByText('answered').waitFor();
   const fp = (await page.getByTestId('fingerprint').textContent()) ?? '';
   check(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(fp.trim()), `the hub's fingerprint is shown, got "${fp}"`);
+  // The job is shown before joining: its name, its model's parameter count, its rounds and steps.
+  const jobCard = page.getByTestId('job-card');
+  await jobCard.getByText(`Job: ${JOB}`).waitFor();
+  const jobText = (await jobCard.textContent()) ?? '';
+  check(
+    /parameters/.test(jobText) && /6 steps/.test(jobText) && /avg/.test(jobText),
+    `the job card shows the model, method and steps before joining, got "${jobText}"`,
+  );
   await screenshot(page, 'participant-join');
   await page.getByRole('main').getByRole('button', { name: 'Join', exact: true }).click();
   await page.getByRole('heading', { name: 'Your data' }).waitFor();

@@ -1,7 +1,12 @@
-/** Join: paste an invite, see who the hub is (address, certificate fingerprint, org), then join. */
-import { useMemo, useState } from 'react';
+/**
+ * Join: paste an invite (or open with one pre-filled), see who the hub is (address, certificate
+ * fingerprint, org) and the job it leads to, then join.
+ */
+import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { paramCount } from '../../../core/model/manifest.ts';
 import { decodeInvite } from '../../../core/wire/invite.ts';
+import type { JobSummary } from '../../../core/wire/job-summary.ts';
 import type { JobAssignment } from '../../../core/wire/protocol.ts';
 import { useParticipant } from '../store/index.ts';
 import { Card, PageHeader } from '../../shared/layout.tsx';
@@ -9,51 +14,32 @@ import { Banner, Spinner } from '../../shared/feedback.tsx';
 import { StatusBadge } from '../../shared/status-badge.tsx';
 import { errorMessage, formatPercent } from '../../shared/format.ts';
 
-function presetInvite(): string {
-  // A pre-provisioned invite (the desktop installer or a link) arrives as ?invite=…
+function safeParamCount(job: JobAssignment): number | null {
   try {
-    return new URL(window.location.href).searchParams.get('invite') ?? '';
+    return paramCount(job.model);
   } catch {
-    return '';
+    return null;
   }
 }
 
-function countParams(job: JobAssignment): number | null {
-  let [h, w, c] = job.model.inputShape;
-  let total = 0;
-  for (const l of job.model.layers) {
-    if (l.type === 'conv2d') {
-      total += l.kernelSize * l.kernelSize * c * l.filters + l.filters;
-      c = l.filters;
-      if (l.padding === 'valid') [h, w] = [h - l.kernelSize + 1, w - l.kernelSize + 1];
-    } else if (l.type === 'maxPool2d') {
-      const s = l.strides ?? l.poolSize;
-      [h, w] = [Math.floor((h - l.poolSize) / s) + 1, Math.floor((w - l.poolSize) / s) + 1];
-    } else if (l.type === 'flatten') {
-      c = h * w * c;
-      h = 1;
-      w = 1;
-    } else if (l.type === 'dense') {
-      total += c * l.units + l.units;
-      c = l.units;
-    }
-  }
-  return Number.isFinite(total) ? total : null;
-}
-
-/** The job as the hub assigned it. */
-export function JobCard(props: { job: JobAssignment }) {
-  const { job } = props;
-  const params = countParams(job);
+/** The job: as the hub describes it before joining (summary), or as it assigned it after. */
+export function JobCard(props: { job: JobAssignment | JobSummary; detail?: string }) {
+  const { job, detail } = props;
+  const params = 'parameters' in job ? job.parameters : safeParamCount(job);
+  const status = 'status' in job ? job.status : null;
   return (
-    <Card title={`Job: ${job.name}`} testId="job-card">
+    <Card
+      title={`Job: ${job.name}`}
+      testId="job-card"
+      actions={status ? <StatusBadge status={status} /> : undefined}
+    >
       <dl className="kv">
         <dt>Model</dt>
         <dd>
           <span className="mono">{job.model.name}</span>{' '}
           <span className="muted">
             ({job.model.inputShape.join('×')} input, {job.model.numClasses} classes
-            {params ? `, ${params.toLocaleString('en-US')} parameters` : ''})
+            {params !== null ? `, ${params.toLocaleString('en-US')} parameters` : ''})
           </span>
         </dd>
         <dt>Unification</dt>
@@ -76,24 +62,32 @@ export function JobCard(props: { job: JobAssignment }) {
             : 'the last round'}
         </dd>
       </dl>
+      {detail && (
+        <p className="muted small" style={{ marginBottom: 0 }}>
+          {detail}
+        </p>
+      )}
     </Card>
   );
 }
 
 /** The join screen. */
 export function JoinScreen() {
-  const { engine, busy, inspected, inspectInvite, join, leave, setScreen } = useParticipant(
-    useShallow((s) => ({
-      engine: s.engine,
-      busy: s.busy,
-      inspected: s.inspected,
-      inspectInvite: s.inspectInvite,
-      join: s.join,
-      leave: s.leave,
-      setScreen: s.setScreen,
-    })),
-  );
-  const [invite, setInvite] = useState(presetInvite);
+  const { engine, busy, inspected, invite, setInvite, presetOrg, inspectInvite, join, leave, setScreen } =
+    useParticipant(
+      useShallow((s) => ({
+        engine: s.engine,
+        busy: s.busy,
+        inspected: s.inspected,
+        invite: s.inviteDraft,
+        setInvite: s.setInviteDraft,
+        presetOrg: s.presetOrg,
+        inspectInvite: s.inspectInvite,
+        join: s.join,
+        leave: s.leave,
+        setScreen: s.setScreen,
+      })),
+    );
   const decoded = useMemo(() => {
     if (!invite.trim()) return null;
     try {
@@ -103,9 +97,11 @@ export function JoinScreen() {
     }
   }, [invite]);
   const joined = engine?.job != null || (engine?.connection !== 'idle' && engine?.hub != null);
+  // Only what the hub said about the invite now in the box counts.
+  const answered = inspected !== null && inspected.invite === invite.trim() ? inspected : null;
   const hub =
     engine?.hub ??
-    inspected ??
+    answered?.hub ??
     (decoded?.ok
       ? { url: decoded.invite.hub, fingerprint: decoded.invite.fingerprint, org: decoded.invite.org }
       : null);
@@ -127,6 +123,11 @@ export function JoinScreen() {
               value={invite}
               onChange={(e) => setInvite(e.target.value)}
             />
+            {presetOrg && (
+              <p className="muted small" style={{ margin: 0 }}>
+                This app was set up for <strong>{presetOrg}</strong>; its invite is filled in.
+              </p>
+            )}
             {decoded && !decoded.ok && <Banner tone="warn">{decoded.error}</Banner>}
             <div className="actions">
               <button
@@ -158,7 +159,7 @@ export function JoinScreen() {
           actions={
             engine?.hub ? (
               <StatusBadge status={engine.connection} />
-            ) : inspected ? (
+            ) : answered ? (
               <span className="badge ok">answered</span>
             ) : (
               <span className="badge">from the invite</span>
@@ -186,7 +187,13 @@ export function JoinScreen() {
           )}
         </Card>
       )}
-      {engine?.job && <JobCard job={engine.job} />}
+      {engine?.job ? (
+        <JobCard job={engine.job} />
+      ) : answered?.job ? (
+        <JobCard job={answered.job} detail={answered.detail} />
+      ) : answered && !joined ? (
+        <Banner tone="info">{answered.detail}</Banner>
+      ) : null}
       {joined && (
         <div className="actions">
           <button

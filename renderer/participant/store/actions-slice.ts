@@ -1,16 +1,16 @@
 /** What the user asks of the engine, each with a busy flag and an error that says what to do. */
 import type { StateCreator } from 'zustand';
-import type { DataPreview, DataSource } from '../../../core/wire/bridge.ts';
+import type { DataPreview, DataSource, InviteInspection } from '../../../core/wire/bridge.ts';
 import { errorMessage } from '../../shared/format.ts';
 import type { ParticipantStore } from './types.ts';
 
-export type HubIdentity = { url: string; fingerprint: string | null; org: string };
 type Busy = 'inspect' | 'join' | 'data' | 'leave' | 'approve' | null;
 
 export interface ActionsSlice {
   busy: Busy;
   actionError: string | null;
-  inspected: HubIdentity | null;
+  /** What the hub said about the invite last inspected (identity and job), before joining. */
+  inspected: (InviteInspection & { invite: string }) | null;
   preview: DataPreview | null;
   inspectInvite: (invite: string) => Promise<void>;
   join: (invite: string) => Promise<boolean>;
@@ -56,7 +56,7 @@ export const createActionsSlice: StateCreator<ParticipantStore, [], [], ActionsS
         bridge().inspectInvite(invite),
       );
       if (!res) return;
-      if (res.ok) set({ inspected: res.hub });
+      if (res.ok) set({ inspected: { invite, hub: res.hub, job: res.job, detail: res.detail } });
       else set({ actionError: `The hub did not answer as expected: ${res.error}` });
     },
     join: async (invite) => {

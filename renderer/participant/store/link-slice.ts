@@ -2,6 +2,7 @@
 import type { StateCreator } from 'zustand';
 import type { ParticipantBridge } from '../../../core/wire/bridge.ts';
 import { connectBridge, type BridgeLink } from '../bridge-client.ts';
+import { parseLaunchParams } from '../launch-params.ts';
 import { errorMessage } from '../../shared/format.ts';
 import type { ParticipantStore } from './types.ts';
 
@@ -10,7 +11,7 @@ export interface LinkSlice {
   bridgeKind: 'electron' | 'local-server' | null;
   link: BridgeLink;
   linkDetail: string;
-  /** Connects, loads the engine's state and follows its events. Call once at start. */
+  /** Connects, loads the engine's state, follows its events and opens what the address asks. Call once. */
   connect: () => Promise<void>;
 }
 
@@ -21,6 +22,10 @@ export const createLinkSlice: StateCreator<ParticipantStore, [], [], LinkSlice> 
   link: 'connecting',
   linkDetail: 'Connecting to the participant engine…',
   connect: async () => {
+    // The one place the page's address is read (the local server's ?token= is bridge-client's).
+    const launch = parseLaunchParams(window.location.search);
+    if (launch.invite) set({ inviteDraft: launch.invite });
+    if (launch.org) set({ presetOrg: launch.org });
     try {
       const conn = await connectBridge();
       set({ bridge: conn.bridge, bridgeKind: conn.kind });
@@ -32,9 +37,14 @@ export const createLinkSlice: StateCreator<ParticipantStore, [], [], LinkSlice> 
       await get().refresh();
       set({ link: 'connected', linkDetail: conn.kind === 'electron' ? 'Desktop app' : 'Local participant' });
       const s = get().engine;
-      // Land where the user has something to do next.
+      const joined = s?.job != null || (s?.connection !== 'idle' && s?.hub != null);
+      // Land where the user has something to do next; the address only chooses before joining.
       if (s?.job && s.data) get().setScreen('training');
       else if (s?.job) get().setScreen('data');
+      else if (!joined && launch.invite) {
+        get().setScreen('join');
+        await get().inspectInvite(launch.invite);
+      } else if (launch.view) get().setScreen(launch.view);
     } catch (err) {
       set({ link: 'refused', linkDetail: errorMessage(err) });
     }
