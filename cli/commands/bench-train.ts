@@ -72,9 +72,11 @@ async function runBench(flags: BenchFlags): Promise<void> {
   const results: BenchResult[] = [];
   for (const pref of prefs) {
     try {
-      // The cpu backend is ~100x slower: fewer steps keep `all` usable.
-      const steps = pref === 'cpu' && flags.backend === 'all' ? 1 : flags.steps;
-      results.push(await benchOne(pref, data, { ...flags, steps }));
+      // The plain-JS cpu backend is 100+ times slower: one small batch keeps `all` usable.
+      const small = pref === 'cpu' && flags.backend === 'all';
+      const sub = small ? { ...flags, steps: 1, batchSize: Math.min(flags.batchSize, 4) } : flags;
+      const r = await benchOne(pref, data, sub);
+      results.push(small ? { ...r, device: `${r.device}; measured on 1 batch of ${sub.batchSize}` } : r);
     } catch (err) {
       if (flags.backend !== 'all') throw err;
       results.push({
