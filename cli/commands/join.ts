@@ -84,7 +84,9 @@ export async function runJoin(o: JoinOptions): Promise<ParticipantEngine> {
 
 function printLog(e: LogEntry): void {
   const tag = e.level === 'error' ? 'error' : e.level === 'warn' ? 'warn ' : 'info ';
-  process.stderr.write(`\r\x1b[K[${e.ts.slice(11, 19)}] ${tag} ${e.message}\n`);
+  // On a terminal, first clear the progress bar's line; in a log file, no escape codes.
+  const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
+  process.stderr.write(`${clear}[${e.ts.slice(11, 19)}] ${tag} ${e.message}\n`);
 }
 
 /** Progress bar, the rounds table after each round, and approval prompts. */
