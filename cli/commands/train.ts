@@ -10,6 +10,7 @@ import { initialWeights } from '../../core/model/init.ts';
 import { PAPER_CNN } from '../../core/model/spec.ts';
 import { BACKEND_PREFERENCES, selectBackend, type BackendPreference } from '../../core/train/backend.ts';
 import { evaluate } from '../../core/train/evaluate.ts';
+import { LR_SCHEDULES, type LrSchedule } from '../../core/train/lr-schedule.ts';
 import { trainLocal } from '../../core/train/train-loop.ts';
 import { integer, positiveInt, positiveReal, progressBar } from './train-common.ts';
 
@@ -19,6 +20,7 @@ interface TrainFlags {
   batchSize: number;
   lr: number;
   optimizer: 'adam' | 'sgd';
+  lrSchedule: LrSchedule;
   backend: BackendPreference;
   data?: string;
   seed: number;
@@ -56,6 +58,8 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     testAccuracy: number;
     samplesPerSec: number;
   }[] = [];
+  // One schedule spans all epochs (each epoch is its own trainLocal call).
+  const stepsPerEpoch = Math.ceil(train.labels.length / flags.batchSize);
   for (let epoch = 1; epoch <= flags.epochs; epoch++) {
     const bar = progressBar(`epoch ${epoch}/${flags.epochs}`);
     const result = await trainLocal({
@@ -65,6 +69,8 @@ async function runTrain(flags: TrainFlags): Promise<void> {
       batchSize: flags.batchSize,
       learningRate: flags.lr,
       optimizer: flags.optimizer,
+      lrSchedule: flags.lrSchedule,
+      scheduleSpan: { startStep: (epoch - 1) * stepsPerEpoch, totalSteps: flags.epochs * stepsPerEpoch },
       // One permutation per epoch, different across epochs, all from --seed.
       seed: flags.seed * 1000 + epoch,
       onProgress: (p) => bar.update(p),
@@ -100,6 +106,11 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'use only the first N training samples', positiveInt('--limit'))
     .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 64)
     .option('--lr <rate>', 'learning rate', positiveReal('--lr'), 0.001)
+    .addOption(
+      new Option('--lr-schedule <name>', 'learning-rate schedule over all epochs; --lr is its peak')
+        .choices([...LR_SCHEDULES])
+        .default('constant'),
+    )
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd']).default('adam'))
     .addOption(
       new Option('--backend <name>', 'tfjs backend (auto picks the fastest that works)')

@@ -7,6 +7,7 @@ import type { Dataset } from '../data/types.ts';
 import { deriveSeed, seededPermutation } from '../model/random.ts';
 import { checkDataset, gatherBatch, sparseCrossEntropy } from './batches.ts';
 import { fastStep, planFromModel } from './fast-step.ts';
+import { LR_SCHEDULES, scheduledLearningRate, type LrSchedule } from './lr-schedule.ts';
 
 /** Reported after every batch. */
 export interface TrainProgress {
@@ -31,6 +32,13 @@ export interface TrainLocalOptions {
   learningRate: number;
   optimizer: 'adam' | 'sgd';
   seed: number;
+  /** How the rate moves over the steps; `learningRate` is the peak. Default 'constant' (the paper's). */
+  lrSchedule?: LrSchedule;
+  /**
+   * Where this call sits in a longer scheduled run split over several calls (e.g. one call per epoch):
+   * its first step's index and the run's total steps. Default: this call is the whole run.
+   */
+  scheduleSpan?: { startStep: number; totalSteps: number };
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
 }
@@ -66,6 +74,25 @@ function validate(opts: TrainLocalOptions): void {
   if (opts.optimizer !== 'adam' && opts.optimizer !== 'sgd') {
     throw new Error(`trainLocal: optimizer must be 'adam' or 'sgd', got '${String(opts.optimizer)}'`);
   }
+  if (opts.lrSchedule !== undefined && !LR_SCHEDULES.includes(opts.lrSchedule)) {
+    throw new Error(
+      `trainLocal: lrSchedule must be one of ${LR_SCHEDULES.join(', ')}, got '${String(opts.lrSchedule)}'`,
+    );
+  }
+  const span = opts.scheduleSpan;
+  if (
+    span !== undefined &&
+    !(
+      Number.isInteger(span.startStep) &&
+      span.startStep >= 0 &&
+      Number.isInteger(span.totalSteps) &&
+      span.totalSteps > 0
+    )
+  ) {
+    throw new Error(
+      `trainLocal: scheduleSpan needs an integer startStep ≥ 0 and totalSteps ≥ 1, got ${JSON.stringify(span)}`,
+    );
+  }
   const [h, w, c] = opts.data.shape;
   const input = opts.model.inputs[0].shape;
   if (input[1] !== h || input[2] !== w || input[3] !== c) {
@@ -76,7 +103,7 @@ function validate(opts: TrainLocalOptions): void {
 }
 
 /** The batches to run: [epoch, from, to] over per-epoch seeded permutations. */
-function* schedule(
+function* batchPlan(
   n: number,
   batchSize: number,
   epochs: number,
@@ -102,8 +129,18 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
   const epochsTotal = opts.steps !== undefined ? Math.ceil(samplesTotal / n) : epochs;
   const numClasses = opts.data.numClasses;
   const vars = opts.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer =
-    opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.sgd(opts.learningRate);
+  const adam = opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : null;
+  const sgd = adam === null ? tf.train.sgd(opts.learningRate) : null;
+  const optimizer = (adam ?? sgd) as tf.Optimizer;
+  const schedule = opts.lrSchedule ?? 'constant';
+  const callSteps = opts.steps ?? epochs * Math.ceil(n / opts.batchSize);
+  const span = opts.scheduleSpan ?? { startStep: 0, totalSteps: callSteps };
+  let stepIndex = span.startStep;
+  const setRate = (lr: number): void => {
+    sgd?.setLearningRate(lr);
+    // Adam reads its (protected) learningRate field on every applyGradients, so setting it is enough.
+    if (adam !== null) (adam as unknown as { learningRate: number }).learningRate = lr;
+  };
   const plan = planFromModel(opts.model);
   const step = async (
     xs: tf.Tensor4D,
@@ -123,6 +160,10 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
       }, vars);
       out = { loss: value, correct: holder.correct as tf.Scalar, grads };
     }
+    if (schedule !== 'constant') {
+      setRate(scheduledLearningRate(schedule, opts.learningRate, stepIndex, span.totalSteps));
+    }
+    stepIndex++;
     // Gradients are plain tensors keyed by variable name; the typings insist on Variables.
     optimizer.applyGradients(out.grads as unknown as Record<string, tf.Variable>);
     const [loss, hit] = [(await out.loss.data())[0], (await out.correct.data())[0]];
@@ -136,7 +177,7 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
   let lossSum = 0;
   let correct = 0;
   try {
-    for (const [epoch, from, to] of schedule(n, opts.batchSize, epochs, opts.steps)) {
+    for (const [epoch, from, to] of batchPlan(n, opts.batchSize, epochs, opts.steps)) {
       // Let timers and sockets run (the wasm backend is synchronous), then honour a cancellation.
       await new Promise((resolve) => setImmediate(resolve));
       if (opts.signal?.aborted) throw new TrainingAbortedError(samplesDone);

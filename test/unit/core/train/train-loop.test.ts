@@ -132,6 +132,35 @@ describe('training on wasm', () => {
     model.dispose();
   });
 
+  it('applies the learning-rate schedule to every optimizer (a last-step rate of ~0 barely moves the weights)', async () => {
+    for (const optimizer of ['adam', 'sgd'] as const) {
+      const moved: number[] = [];
+      for (const lrSchedule of ['constant', 'cosine'] as const) {
+        const model = tinyModel();
+        const before = model.getWeights().map((w) => w.dataSync().slice());
+        await trainLocal({
+          model,
+          data: bands(32, 9),
+          steps: 1,
+          batchSize: 16,
+          learningRate: 0.05,
+          optimizer,
+          seed: 1,
+          lrSchedule,
+          // The last step of a 1000-step cosine run: rate ≈ 0.05 × 2.5e-6.
+          scheduleSpan: { startStep: 999, totalSteps: 1000 },
+        });
+        const after = model.getWeights().map((w) => w.dataSync());
+        moved.push(
+          Math.max(...after.map((a, i) => Math.max(...a.map((v, j) => Math.abs(v - before[i][j]))))),
+        );
+        model.dispose();
+      }
+      expect(moved[0], optimizer).toBeGreaterThan(1e-3);
+      expect(moved[1], optimizer).toBeLessThan(moved[0] * 1e-3);
+    }
+  });
+
   it('stops with an AbortError when the signal aborts', async () => {
     const model = tinyModel();
     const controller = new AbortController();
@@ -171,6 +200,9 @@ describe('training on wasm', () => {
     await expect(trainLocal({ ...base, learningRate: -1 })).rejects.toThrow(
       /learningRate must be a positive number/,
     );
+    await expect(
+      trainLocal({ ...base, lrSchedule: 'cosine', scheduleSpan: { startStep: -1, totalSteps: 10 } }),
+    ).rejects.toThrow(/scheduleSpan needs an integer startStep ≥ 0 and totalSteps ≥ 1/);
     const wrongShape = { ...bands(8, 1), shape: [3, 27, 1] as [number, number, number] };
     await expect(trainLocal({ ...base, data: wrongShape })).rejects.toThrow(
       /model takes \[9,9,1\] images but the data has \[3,27,1\]/,
