@@ -49,6 +49,9 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   log(
     `data: ${train.labels.length} training samples, ${test.labels.length} test samples (${fullTrain.source})`,
   );
+  log(
+    `training: ${flags.optimizer}, lr ${flags.lr} ${flags.lrSchedule === 'constant' ? 'constant' : `${flags.lrSchedule} schedule (peak)`}, batch ${flags.batchSize}, ${flags.epochs} epoch(s), seed ${flags.seed}`,
+  );
   const model = buildModel(PAPER_CNN);
   setWeights(model, initialWeights(PAPER_CNN, flags.seed));
   const epochs: {
@@ -91,7 +94,22 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   }
   model.dispose();
   if (flags.json) {
-    console.log(JSON.stringify({ backend, testAccuracy: epochs[epochs.length - 1].testAccuracy, epochs }));
+    console.log(
+      JSON.stringify({
+        backend,
+        config: {
+          optimizer: flags.optimizer,
+          lr: flags.lr,
+          lrSchedule: flags.lrSchedule,
+          batchSize: flags.batchSize,
+          epochs: flags.epochs,
+          limit: flags.limit ?? null,
+          seed: flags.seed,
+        },
+        testAccuracy: epochs[epochs.length - 1].testAccuracy,
+        epochs,
+      }),
+    );
   }
 }
 
@@ -100,16 +118,18 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description(
-      'Centralized baseline: train the paper CNN on Fashion-MNIST and report test accuracy per epoch.',
+      'Centralized baseline: train the paper CNN on Fashion-MNIST and report test accuracy per epoch. ' +
+        'Default: Adam, lr 0.004 with a cosine schedule (5 % linear warm-up, then decay to 0 over all epochs), ' +
+        'batch 32 (85.6 % test accuracy after 1 epoch on 10,000 samples); federated jobs keep a constant rate.',
     )
     .option('--epochs <n>', 'epochs over the training samples', positiveInt('--epochs'), 1)
     .option('--limit <n>', 'use only the first N training samples', positiveInt('--limit'))
-    .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 64)
-    .option('--lr <rate>', 'learning rate', positiveReal('--lr'), 0.001)
+    .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 32)
+    .option('--lr <rate>', 'learning rate (the peak of --lr-schedule)', positiveReal('--lr'), 0.004)
     .addOption(
       new Option('--lr-schedule <name>', 'learning-rate schedule over all epochs; --lr is its peak')
         .choices([...LR_SCHEDULES])
-        .default('constant'),
+        .default('cosine'),
     )
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd']).default('adam'))
     .addOption(
