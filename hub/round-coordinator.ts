@@ -145,6 +145,7 @@ export class JobRunner {
     this.publishParticipant(participantId);
     if (this.round) this.round.members.delete(participantId);
     this.evalWaiting.delete(participantId);
+    this.fillQuorum();
     this.refresh();
   }
 
@@ -191,11 +192,38 @@ export class JobRunner {
     }
     const r = this.round;
     if (!r || r.phase !== 'training' || r.members.has(participantId) || r.updates.has(participantId)) return;
-    // A resumed round, or one short of its quorum, takes newcomers; otherwise they join the next one.
-    if (r.open || r.members.size < this.job.spec.minParticipants) {
+    // A resumed round takes newcomers; any other round only while short of its quorum (else: next round).
+    if (r.open) {
       r.members.add(participantId);
       this.sendRoundStart(participantId);
-      this.refresh();
+    } else {
+      this.fillQuorum();
+    }
+    this.refresh();
+  }
+
+  /** Participants counted toward a round's quorum: its members and those whose update is already in. */
+  private strength(r: RoundState): number {
+    return new Set([...r.members, ...r.updates.keys()]).size;
+  }
+
+  /**
+   * Brings ready participants that sit outside the training round into it while the round is short
+   * of its quorum: a member that drops must not stall the round when another participant is idle.
+   */
+  private fillQuorum(): void {
+    const r = this.round;
+    if (!r || r.phase !== 'training') return;
+    for (const id of this.readyIds()) {
+      if (this.strength(r) >= this.job.spec.minParticipants) return;
+      if (r.members.has(id) || r.updates.has(id)) continue;
+      r.members.add(id);
+      this.sendRoundStart(id);
+      this.deps.log.info(
+        'rounds',
+        `${this.conns.get(id)?.name ?? id} joins round ${r.round} to keep its quorum`,
+        this.job.id,
+      );
     }
   }
 
@@ -326,7 +354,7 @@ export class JobRunner {
     }
     const pending = [...r.members].filter((id) => !r.updates.has(id)).length;
     let detail = `round ${r.round}: ${r.updates.size} of ${r.members.size} updates in`;
-    if (new Set([...r.members, ...r.updates.keys()]).size < min) {
+    if (this.strength(r) < min) {
       detail = `round ${r.round} waits: ${min} participants needed, ${r.members.size} in the round and ${r.updates.size} updates in; waiting for participants to (re)connect`;
     } else if (r.deadlinePassed) {
       detail = `round ${r.round}: deadline passed, waiting for the quorum (${r.updates.size} of ${min} updates)`;
