@@ -11,7 +11,7 @@ import { initialWeights } from '../../core/model/init.ts';
 import { PAPER_CNN } from '../../core/model/spec.ts';
 import { selectBackend, type BackendPreference } from '../../core/train/backend.ts';
 import { trainLocal } from '../../core/train/train-loop.ts';
-import { positiveInt } from './train-common.ts';
+import { positiveInt } from '../options.ts';
 
 interface BenchFlags {
   backend: BackendPreference | 'all';

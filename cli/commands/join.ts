@@ -3,11 +3,11 @@
  * progress bar (stderr) and a per-round table (stdout); keeps local logs under --state-dir.
  * `runJoin` is exported so `join --ui` (and the simulation) can drive the same engine.
  */
+import { progressBar } from '../options.ts';
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { ParticipantEngine } from '../../core/participant/engine.ts';
 import type { DataSource } from '../../core/wire/bridge.ts';
@@ -91,36 +91,26 @@ function printLog(e: LogEntry): void {
 
 /** Progress bar, the rounds table after each round, and approval prompts. */
 function attachConsole(engine: ParticipantEngine, approve: boolean): void {
-  const bar = new SingleBar({
-    format:
-      'round {round} |{bar}| {percentage}% {value}/{total} samples  loss {loss}  acc {acc}  {rate}/s  eta {eta}s',
-    stream: process.stderr,
-    hideCursor: true,
-    clearOnComplete: true,
-  });
+  let bar: ReturnType<typeof progressBar> | null = null;
   let barRound = 0;
   let printed = 0;
   let asked = 0;
   engine.subscribe((ev) => {
     if (ev.type === 'progress') {
       const p = ev.progress;
-      const payload = {
-        round: p.round,
-        loss: p.loss.toFixed(3),
-        acc: pct(p.accuracy),
-        rate: Math.round(p.samplesPerSec),
-      };
       if (barRound !== p.round) {
-        if (barRound) bar.stop();
+        bar?.stop();
         barRound = p.round;
-        bar.start(p.samplesTotal, p.samplesDone, payload);
-      } else bar.update(p.samplesDone, payload);
+        bar = progressBar(`round ${p.round}`);
+      }
+      bar?.update(p);
       return;
     }
     if (ev.type !== 'state') return;
     const s = ev.state;
-    if (!s.training && barRound) {
+    if (!s.training && bar) {
       bar.stop();
+      bar = null;
       barRound = 0;
     }
     const complete = s.rounds.filter((r) => r.unifiedLocalAccuracy !== null || r.hubAccuracy !== null).length;

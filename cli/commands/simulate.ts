@@ -8,22 +8,12 @@ import { UNIFY_METHODS, type UnifyMethod } from '../../core/unify/types.ts';
 import { methodColumns, pct, type SimResults } from '../simulate/results.ts';
 import { runSimulation, type SimulationOptions } from '../simulate/run-simulation.ts';
 import { formatTable, tableRows, writeResults } from '../simulate/writers.ts';
+import { positiveInt, positiveReal } from '../options.ts';
 
 /** The command's flags: the simulation options under their flag names (`--lr`), plus `--json`. */
 type SimulateFlags = Omit<SimulationOptions, 'learningRate' | 'onRound' | 'onLog'> & {
   lr: number;
   json: boolean;
-};
-
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${v}".`);
-  return n;
-};
-const positiveReal = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a number > 0, got "${v}".`);
-  return n;
 };
 
 const methodList = (v: string): UnifyMethod[] => {
@@ -53,11 +43,11 @@ export function registerSimulate(program: Command): void {
         .choices([...UNIFY_METHODS])
         .default('avg'),
     )
-    .option('--participants <k>', 'number of participants (2 for V and H)', positive('--participants'), 2)
-    .option('--rounds <r>', 'rounds', positive('--rounds'), 3)
+    .option('--participants <k>', 'number of participants (2 for V and H)', positiveInt('--participants'), 2)
+    .option('--rounds <r>', 'rounds', positiveInt('--rounds'), 3)
     .option('--local-epochs <e>', 'local epochs per round', positiveReal('--local-epochs'), 1)
-    .option('--local-steps <s>', 'local batches per round instead of epochs', positive('--local-steps'))
-    .option('--batch-size <b>', 'batch size', positive('--batch-size'), 64)
+    .option('--local-steps <s>', 'local batches per round instead of epochs', positiveInt('--local-steps'))
+    .option('--batch-size <b>', 'batch size', positiveInt('--batch-size'), 64)
     .option(
       '--lr <x>',
       "learning rate (default 0.002: the paper's accuracy in fewer rounds on small shares; the paper used Keras' 0.001)",
@@ -65,16 +55,20 @@ export function registerSimulate(program: Command): void {
       0.002,
     )
     .addOption(new Option('--optimizer <o>', 'optimizer').choices(['adam', 'sgd']).default('adam'))
-    .option('--limit <n>', 'training samples per participant (default: its whole share)', positive('--limit'))
+    .option(
+      '--limit <n>',
+      'training samples per participant (default: its whole share)',
+      positiveInt('--limit'),
+    )
     .option(
       '--test-limit <m>',
       'local test samples per participant (default: its whole share)',
-      positive('--test-limit'),
+      positiveInt('--test-limit'),
     )
     .option(
       '--hub-test-limit <h>',
       "samples of the hub's test set (default: all of it)",
-      positive('--hub-test-limit'),
+      positiveInt('--hub-test-limit'),
     )
     .option('--alpha <a>', 'Dirichlet concentration (--env dirichlet)', positiveReal('--alpha'))
     .option(
@@ -83,7 +77,7 @@ export function registerSimulate(program: Command): void {
       methodList,
       ['avg', 'max', 'absmax'],
     )
-    .option('--seed <s>', 'seed of the partition and the initial weights', positive('--seed'), 1)
+    .option('--seed <s>', 'seed of the partition and the initial weights', positiveInt('--seed'), 1)
     .option('--backend <name>', "participants' compute backend: auto | tensorflow | wasm | cpu", 'auto')
     .option('--out <dir>', 'where results.{json,csv,md,svg} go', 'results/simulate')
     .option('--json', 'print the results object as the last line of stdout', false)

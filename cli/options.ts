@@ -1,6 +1,15 @@
-/** Option parsers and helpers shared by `fedunify train` and `fedunify bench train`. */
+/** Option parsers and the progress bar shared by the `fedunify` commands. */
 import { SingleBar } from 'cli-progress';
-import type { TrainProgress } from '../../core/train/train-loop.ts';
+
+/** What the progress bar shows: local training (trainLocal) and the participant engine both report it. */
+export interface BarProgress {
+  samplesDone: number;
+  samplesTotal: number;
+  loss: number;
+  accuracy: number;
+  samplesPerSec: number;
+  etaSec: number | null;
+}
 
 /** Parses a whole number ≥ 1 for the option `name`. */
 export function positiveInt(name: string): (v: string) => number {
@@ -30,7 +39,7 @@ export function integer(name: string): (v: string) => number {
 }
 
 /** A progress bar on stderr (stdout stays clean for --json), updated from TrainProgress. */
-export function progressBar(label: string): { update(p: TrainProgress): void; stop(): void } {
+export function progressBar(label: string): { update(p: BarProgress): void; stop(): void } {
   const bar = new SingleBar(
     {
       stream: process.stderr,
@@ -50,7 +59,7 @@ export function progressBar(label: string): { update(p: TrainProgress): void; st
         loss: p.loss.toFixed(4),
         acc: `${(p.accuracy * 100).toFixed(1)}%`,
         sps: p.samplesPerSec.toFixed(0),
-        etaText: `${Math.round(p.etaSec)}s`,
+        etaText: p.etaSec === null ? '?' : `${Math.round(p.etaSec)}s`,
       };
       if (!started) {
         bar.start(p.samplesTotal, p.samplesDone, payload);
