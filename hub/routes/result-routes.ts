@@ -30,6 +30,11 @@ async function artifacts(deps: ApiDeps, jobId: string, roundParam: string | null
   return { round: saved.round, ...toTfjsArtifacts(resolveModel(job.spec), weights) };
 }
 
+/** The weights file beside a model.json: the final model's, or round `round`'s checkpoint. */
+export function checkpointWeightsFile(round: number | null): string {
+  return round === null ? 'weights.bin' : `round-${round}-weights.bin`;
+}
+
 /** One CSV row per round and method, then per participant. */
 export function resultsCsv(rounds: RoundRecord[]): string {
   const rows = [
@@ -77,11 +82,15 @@ export function resultRoutes(deps: ApiDeps): Route[] {
       pattern: /^\/api\/jobs\/(?<id>[\w-]+)\/model\/model\.json$/,
       auth: true,
       handle: async ({ res, params, query }) => {
-        const a = await artifacts(deps, params.id, query.get('round'));
-        // The weights path carries the round, so a loader fetches the same checkpoint's weights.
+        const roundParam = query.get('round');
+        const a = await artifacts(deps, params.id, roundParam);
+        // The weights file is named as it is downloaded beside this model.json (final model:
+        // weights.bin; a round's checkpoint: round-N-weights.bin), and a route serves that name too,
+        // so the pair loads from disk and from this URL alike.
+        const file = checkpointWeightsFile(roundParam === null ? null : a.round);
         const manifest = (a.modelJson.weightsManifest as { paths: string[] }[]).map((g) => ({
           ...g,
-          paths: [`weights.bin?round=${a.round}`],
+          paths: [file],
         }));
         sendJson(res, 200, { ...a.modelJson, weightsManifest: manifest });
       },
@@ -93,6 +102,15 @@ export function resultRoutes(deps: ApiDeps): Route[] {
       handle: async ({ res, params, query }) => {
         const a = await artifacts(deps, params.id, query.get('round'));
         sendBytes(res, 'application/octet-stream', a.weightsBin, 'weights.bin');
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/jobs\/(?<id>[\w-]+)\/model\/round-(?<round>\d+)-weights\.bin$/,
+      auth: true,
+      handle: async ({ res, params }) => {
+        const a = await artifacts(deps, params.id, params.round);
+        sendBytes(res, 'application/octet-stream', a.weightsBin, checkpointWeightsFile(a.round));
       },
     },
     {
