@@ -2,6 +2,7 @@
  * `fedunify bench train`: training throughput (samples/s) of the paper CNN on each backend, after
  * warm-up. Uses real Fashion-MNIST batches when the files are there, random data otherwise (and says so).
  */
+import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import { loadFashionMnist } from '../../core/data/fashion-mnist.ts';
 import type { Dataset } from '../../core/data/types.ts';
@@ -10,6 +11,7 @@ import { buildModel, setWeights } from '../../core/model/build.ts';
 import { initialWeights } from '../../core/model/init.ts';
 import { PAPER_CNN } from '../../core/model/spec.ts';
 import { selectBackend, type BackendPreference } from '../../core/train/backend.ts';
+import { createTrainPool } from '../../core/train/parallel.ts';
 import { trainLocal } from '../../core/train/train-loop.ts';
 import { positiveInt } from '../options.ts';
 
@@ -17,6 +19,7 @@ interface BenchFlags {
   backend: BackendPreference | 'all';
   batchSize: number;
   steps: number;
+  threads?: number;
   json: boolean;
 }
 
@@ -24,6 +27,8 @@ interface BenchFlags {
 export interface BenchResult {
   backend: string;
   device: string;
+  /** Data-parallel threads used (tensorflow manages its own: 1 here). */
+  threads: number;
   samplesPerSec: number | null;
   error?: string;
 }
@@ -45,23 +50,43 @@ async function benchData(samples: number): Promise<{ data: Dataset; real: boolea
   }
 }
 
+/** Threads for a backend: wasm defaults to every core, cpu to 1; tensorflow threads itself. */
+function threadsFor(backend: string, requested: number | undefined): number {
+  if (backend === 'tensorflow') return 1;
+  return requested ?? (backend === 'wasm' ? availableParallelism() : 1);
+}
+
 async function benchOne(pref: BackendPreference, data: Dataset, flags: BenchFlags): Promise<BenchResult> {
   const info = await selectBackend(pref);
+  const threads = threadsFor(info.backend, flags.threads);
+  if (info.backend === 'tensorflow' && flags.threads !== undefined) {
+    console.error('--threads ignored on the tensorflow backend: libtensorflow manages its own threads');
+  }
   const model = buildModel(PAPER_CNN);
   setWeights(model, initialWeights(PAPER_CNN, 1));
-  const common = {
-    model,
-    data,
-    batchSize: flags.batchSize,
-    learningRate: 0.001,
-    optimizer: 'adam' as const,
-    seed: 1,
-  };
-  // Warm-up: first calls compile kernels and allocate memory (one step on the slow cpu backend).
-  await trainLocal({ ...common, steps: pref === 'cpu' ? 1 : 2 });
-  const result = await trainLocal({ ...common, steps: flags.steps });
-  model.dispose();
-  return { backend: info.backend, device: info.device, samplesPerSec: result.samplesPerSec };
+  // One pool for warm-up and measurement, so the measured steps run on warmed-up workers.
+  const pool = threads > 1 ? await createTrainPool(threads) : undefined;
+  try {
+    const common = {
+      model,
+      data,
+      batchSize: flags.batchSize,
+      learningRate: 0.001,
+      optimizer: 'adam' as const,
+      seed: 1,
+      pool,
+    };
+    // Warm-up: first calls compile kernels and allocate memory (one step on the slow cpu backend).
+    await trainLocal({ ...common, steps: pref === 'cpu' ? 1 : 2 });
+    const result = await trainLocal({ ...common, steps: flags.steps });
+    // The backend's own description counts one wasm thread; say how many run here.
+    const device =
+      threads > 1 ? info.device.replace(', 1 thread', `, ${threads} data-parallel threads`) : info.device;
+    return { backend: info.backend, device, threads, samplesPerSec: result.samplesPerSec };
+  } finally {
+    model.dispose();
+    await pool?.close();
+  }
 }
 
 async function runBench(flags: BenchFlags): Promise<void> {
@@ -82,16 +107,18 @@ async function runBench(flags: BenchFlags): Promise<void> {
       results.push({
         backend: pref,
         device: '',
+        threads: 1,
         samplesPerSec: null,
         error: err instanceof Error ? err.message : String(err),
       });
     }
   }
   console.log(`paper CNN training throughput, batch ${flags.batchSize}, ${flags.steps} steps after warm-up`);
-  console.log(`${'backend'.padEnd(12)}${'samples/s'.padStart(10)}  device / why not`);
+  console.log(`${'backend'.padEnd(12)}${'threads'.padStart(8)}${'samples/s'.padStart(10)}  device / why not`);
   for (const r of results) {
     const sps = r.samplesPerSec === null ? '—' : r.samplesPerSec.toFixed(1);
-    console.log(`${r.backend.padEnd(12)}${sps.padStart(10)}  ${r.error ?? r.device}`);
+    const threads = r.samplesPerSec === null ? '—' : String(r.threads);
+    console.log(`${r.backend.padEnd(12)}${threads.padStart(8)}${sps.padStart(10)}  ${r.error ?? r.device}`);
   }
   if (flags.json) {
     const best = results
@@ -100,6 +127,7 @@ async function runBench(flags: BenchFlags): Promise<void> {
     console.log(
       JSON.stringify({
         backend: best?.backend ?? null,
+        threads: best?.threads ?? null,
         samplesPerSec: best?.samplesPerSec ?? null,
         batchSize: flags.batchSize,
         steps: flags.steps,
@@ -122,6 +150,11 @@ export function registerBenchTrain(bench: Command): void {
     )
     .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 64)
     .option('--steps <n>', 'measured steps (batches)', positiveInt('--steps'), 10)
+    .option(
+      '--threads <n>',
+      'data-parallel training threads in this process (default: all cores on wasm, 1 on cpu; ignored on tensorflow, which threads itself)',
+      positiveInt('--threads'),
+    )
     .option('--json', 'print one JSON object with the results as the last line of stdout', false)
     .action(async (flags: BenchFlags) => runBench(flags));
 }

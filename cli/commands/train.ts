@@ -2,15 +2,18 @@
  * `fedunify train`: the centralized baseline — the paper CNN trained on Fashion-MNIST in one place,
  * with test accuracy on the 10,000 test images after every epoch.
  */
+import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import { loadFashionMnist } from '../../core/data/fashion-mnist.ts';
 import type { Dataset } from '../../core/data/types.ts';
+import type { BackendInfo } from '../../core/wire/protocol.ts';
 import { buildModel, setWeights } from '../../core/model/build.ts';
 import { initialWeights } from '../../core/model/init.ts';
 import { PAPER_CNN } from '../../core/model/spec.ts';
 import { BACKEND_PREFERENCES, selectBackend, type BackendPreference } from '../../core/train/backend.ts';
 import { evaluate } from '../../core/train/evaluate.ts';
 import { LR_SCHEDULES, type LrSchedule } from '../../core/train/lr-schedule.ts';
+import { createTrainPool, type TrainPool } from '../../core/train/parallel.ts';
 import { trainLocal } from '../../core/train/train-loop.ts';
 import { integer, positiveInt, positiveReal, progressBar } from '../options.ts';
 
@@ -24,6 +27,7 @@ interface TrainFlags {
   backend: BackendPreference;
   data?: string;
   seed: number;
+  threads?: number;
   json: boolean;
 }
 
@@ -52,6 +56,32 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   log(
     `training: ${flags.optimizer}, lr ${flags.lr} ${flags.lrSchedule === 'constant' ? 'constant' : `${flags.lrSchedule} schedule (peak)`}, batch ${flags.batchSize}, ${flags.epochs} epoch(s), seed ${flags.seed}`,
   );
+  // tensorflow threads itself; wasm defaults to every core, cpu to 1 (it is for debugging).
+  let threads = 1;
+  if (backend.backend === 'tensorflow') {
+    if (flags.threads !== undefined) log('--threads ignored: the tensorflow backend manages its own threads');
+  } else {
+    threads = flags.threads ?? (backend.backend === 'wasm' ? availableParallelism() : 1);
+  }
+  log(
+    `threads: ${threads}${threads > 1 ? ' (data-parallel: each computes the gradient of a slice of every batch)' : ''}`,
+  );
+  const pool: TrainPool | undefined = threads > 1 ? await createTrainPool(threads) : undefined;
+  try {
+    await trainEpochs(flags, backend, train, test, pool, threads);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function trainEpochs(
+  flags: TrainFlags,
+  backend: BackendInfo,
+  train: Dataset,
+  test: Dataset,
+  pool: TrainPool | undefined,
+  threads: number,
+): Promise<void> {
   const model = buildModel(PAPER_CNN);
   setWeights(model, initialWeights(PAPER_CNN, flags.seed));
   const epochs: {
@@ -76,6 +106,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
       scheduleSpan: { startStep: (epoch - 1) * stepsPerEpoch, totalSteps: flags.epochs * stepsPerEpoch },
       // One permutation per epoch, different across epochs, all from --seed.
       seed: flags.seed * 1000 + epoch,
+      pool,
       onProgress: (p) => bar.update(p),
     }).finally(() => bar.stop());
     const metrics = await evaluate(model, test);
@@ -105,6 +136,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
           epochs: flags.epochs,
           limit: flags.limit ?? null,
           seed: flags.seed,
+          threads,
         },
         testAccuracy: epochs[epochs.length - 1].testAccuracy,
         epochs,
@@ -139,6 +171,11 @@ export function registerTrain(program: Command): void {
     )
     .option('--data <dir>', 'folder with the four Fashion-MNIST IDX .gz files (default: the Debian package)')
     .option('--seed <n>', 'seed for initial weights and shuffling', integer('--seed'), 1)
+    .option(
+      '--threads <n>',
+      'data-parallel training threads in this process (default: all cores on wasm, 1 on cpu; ignored on tensorflow)',
+      positiveInt('--threads'),
+    )
     .option('--json', 'print one JSON object with the results as the last line of stdout', false)
     .action(async (flags: TrainFlags) => runTrain(flags));
 }

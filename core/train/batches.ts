@@ -15,13 +15,13 @@ export function checkDataset(data: Dataset): number {
   return n;
 }
 
-/** Copies the samples `indices[from..to)` into an image tensor [b, h, w, c] and an int32 label tensor [b]. */
-export function gatherBatch(
+/** Copies the samples `indices[from..to)` into fresh image and label arrays. */
+export function gatherArrays(
   data: Dataset,
   indices: Int32Array | null,
   from: number,
   to: number,
-): { xs: tf.Tensor4D; ys: tf.Tensor1D } {
+): { images: Float32Array; labels: Int32Array } {
   const [h, w, c] = data.shape;
   const per = h * w * c;
   const b = to - from;
@@ -32,7 +32,19 @@ export function gatherBatch(
     images.set(data.images.subarray(j * per, (j + 1) * per), i * per);
     labels[i] = data.labels[j];
   }
-  return { xs: tf.tensor4d(images, [b, h, w, c]), ys: tf.tensor1d(labels, 'int32') };
+  return { images, labels };
+}
+
+/** Copies the samples `indices[from..to)` into an image tensor [b, h, w, c] and an int32 label tensor [b]. */
+export function gatherBatch(
+  data: Dataset,
+  indices: Int32Array | null,
+  from: number,
+  to: number,
+): { xs: tf.Tensor4D; ys: tf.Tensor1D } {
+  const [h, w, c] = data.shape;
+  const { images, labels } = gatherArrays(data, indices, from, to);
+  return { xs: tf.tensor4d(images, [to - from, h, w, c]), ys: tf.tensor1d(labels, 'int32') };
 }
 
 /**

@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { MAX_POOL_RELU_GRAD } from './wasm-gradients.ts';
 
-type Padding = 'same' | 'valid';
-type Op =
+export type Padding = 'same' | 'valid';
+export type Op =
   | {
       kind: 'conv';
       strides: [number, number];

@@ -5,8 +5,9 @@ import '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/types.ts';
 import { deriveSeed, seededPermutation } from '../model/random.ts';
-import { checkDataset, gatherBatch, sparseCrossEntropy } from './batches.ts';
+import { checkDataset, gatherArrays, gatherBatch, sparseCrossEntropy } from './batches.ts';
 import { fastStep, planFromModel } from './fast-step.ts';
+import { createTrainPool, parallelGradients, type TrainPool } from './parallel.ts';
 import { LR_SCHEDULES, scheduledLearningRate, type LrSchedule } from './lr-schedule.ts';
 
 /** Reported after every batch. */
@@ -41,6 +42,13 @@ export interface TrainLocalOptions {
   scheduleSpan?: { startStep: number; totalSteps: number };
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Data-parallel threads in this process (this one included): each computes the gradient of its
+   * slice of every batch. Default 1. Participants sharing a machine should keep 1.
+   */
+  threads?: number;
+  /** Workers to reuse across calls (from createTrainPool; the caller closes it); overrides `threads`. */
+  pool?: TrainPool;
 }
 
 /** The outcome: mean loss and accuracy over every sample trained on. */
@@ -68,6 +76,7 @@ function validate(opts: TrainLocalOptions): void {
   positiveInt(opts.batchSize, 'batchSize');
   positiveInt(opts.epochs, 'epochs');
   positiveInt(opts.steps, 'steps');
+  positiveInt(opts.threads, 'threads');
   if (!(opts.learningRate > 0 && Number.isFinite(opts.learningRate))) {
     throw new Error(`trainLocal: learningRate must be a positive number, got ${opts.learningRate}`);
   }
@@ -142,6 +151,41 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
     if (adam !== null) (adam as unknown as { learningRate: number }).learningRate = lr;
   };
   const plan = planFromModel(opts.model);
+  const threads = opts.pool?.threads ?? opts.threads ?? 1;
+  if (threads > 1 && plan === null) {
+    optimizer.dispose();
+    throw new Error(
+      `trainLocal: ${threads} threads need a model the hand-written step covers (conv/pool/flatten/dense/dropout, softmax last); use threads 1`,
+    );
+  }
+  const applyStep = (grads: Record<string, tf.Tensor>): void => {
+    if (schedule !== 'constant') {
+      setRate(scheduledLearningRate(schedule, opts.learningRate, stepIndex, span.totalSteps));
+    }
+    stepIndex++;
+    // Gradients are plain tensors keyed by variable name; the typings insist on Variables.
+    optimizer.applyGradients(grads as unknown as Record<string, tf.Variable>);
+    tf.dispose(Object.values(grads));
+  };
+  const parallelStep = async (
+    pool: TrainPool,
+    from: number,
+    to: number,
+    seed: number,
+  ): Promise<{ loss: number; hit: number }> => {
+    const batch = { ...gatherArrays(opts.data, perm, from, to), shape: opts.data.shape };
+    const out = await parallelGradients(
+      pool,
+      plan as NonNullable<typeof plan>,
+      vars,
+      batch,
+      numClasses,
+      seed,
+      true,
+    );
+    applyStep(out.grads);
+    return { loss: out.loss, hit: out.correct };
+  };
   const step = async (
     xs: tf.Tensor4D,
     ys: tf.Tensor1D,
@@ -160,23 +204,24 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
       }, vars);
       out = { loss: value, correct: holder.correct as tf.Scalar, grads };
     }
-    if (schedule !== 'constant') {
-      setRate(scheduledLearningRate(schedule, opts.learningRate, stepIndex, span.totalSteps));
-    }
-    stepIndex++;
-    // Gradients are plain tensors keyed by variable name; the typings insist on Variables.
-    optimizer.applyGradients(out.grads as unknown as Record<string, tf.Variable>);
+    applyStep(out.grads);
     const [loss, hit] = [(await out.loss.data())[0], (await out.correct.data())[0]];
-    tf.dispose([out.loss, out.correct, ...Object.values(out.grads)]);
+    tf.dispose([out.loss, out.correct]);
     return { loss, hit };
   };
-  const start = performance.now();
   let perm: Int32Array | null = null;
+  let ownPool: TrainPool | null = null;
+  let pool: TrainPool | null = opts.pool ?? null;
+  let start = performance.now();
   let permEpoch = -1;
   let samplesDone = 0;
   let lossSum = 0;
   let correct = 0;
   try {
+    if (pool === null && threads > 1) pool = ownPool = await createTrainPool(threads);
+    if (pool !== null) pool.setPlan(plan as NonNullable<typeof plan>, vars, numClasses);
+    // Worker start-up (tsx + backend init, about a second) is not counted in the throughput.
+    start = performance.now();
     for (const [epoch, from, to] of batchPlan(n, opts.batchSize, epochs, opts.steps)) {
       // Let timers and sockets run (the wasm backend is synchronous), then honour a cancellation.
       await new Promise((resolve) => setImmediate(resolve));
@@ -185,9 +230,16 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
         perm = seededPermutation(n, deriveSeed(opts.seed, epoch));
         permEpoch = epoch;
       }
-      const { xs, ys } = gatherBatch(opts.data, perm, from, to);
-      const { loss, hit } = await step(xs, ys, deriveSeed(opts.seed, 1_000_000 + samplesDone));
-      tf.dispose([xs, ys]);
+      const seed = deriveSeed(opts.seed, 1_000_000 + samplesDone);
+      let result: { loss: number; hit: number };
+      if (pool !== null) {
+        result = await parallelStep(pool, from, to, seed);
+      } else {
+        const { xs, ys } = gatherBatch(opts.data, perm, from, to);
+        result = await step(xs, ys, seed);
+        tf.dispose([xs, ys]);
+      }
+      const { loss, hit } = result;
       if (!Number.isFinite(loss))
         throw new Error(
           `training diverged: loss is ${loss} at sample ${samplesDone}; lower the learning rate`,
@@ -211,6 +263,7 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
     }
   } finally {
     optimizer.dispose();
+    await ownPool?.close();
   }
   const durationMs = performance.now() - start;
   return {
