@@ -11,7 +11,7 @@ import { buildModel, setWeights } from '../../core/model/build.ts';
 import { initialWeights } from '../../core/model/init.ts';
 import { PAPER_CNN } from '../../core/model/spec.ts';
 import { selectBackend, type BackendPreference } from '../../core/train/backend.ts';
-import { createTrainPool } from '../../core/train/parallel.ts';
+import { createTrainPool, threadedDevice } from '../../core/train/parallel.ts';
 import { trainLocal } from '../../core/train/train-loop.ts';
 import { positiveInt } from '../options.ts';
 
@@ -80,8 +80,7 @@ async function benchOne(pref: BackendPreference, data: Dataset, flags: BenchFlag
     await trainLocal({ ...common, steps: pref === 'cpu' ? 1 : 2 });
     const result = await trainLocal({ ...common, steps: flags.steps });
     // The backend's own description counts one wasm thread; say how many run here.
-    const device =
-      threads > 1 ? info.device.replace(', 1 thread', `, ${threads} data-parallel threads`) : info.device;
+    const device = threadedDevice(info.device, threads);
     return { backend: info.backend, device, threads, samplesPerSec: result.samplesPerSec };
   } finally {
     model.dispose();

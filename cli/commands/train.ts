@@ -13,7 +13,7 @@ import { PAPER_CNN } from '../../core/model/spec.ts';
 import { BACKEND_PREFERENCES, selectBackend, type BackendPreference } from '../../core/train/backend.ts';
 import { evaluate } from '../../core/train/evaluate.ts';
 import { LR_SCHEDULES, type LrSchedule } from '../../core/train/lr-schedule.ts';
-import { createTrainPool, type TrainPool } from '../../core/train/parallel.ts';
+import { createTrainPool, threadedDevice, type TrainPool } from '../../core/train/parallel.ts';
 import { trainLocal } from '../../core/train/train-loop.ts';
 import { integer, positiveInt, positiveReal, progressBar } from '../options.ts';
 
@@ -68,7 +68,8 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   );
   const pool: TrainPool | undefined = threads > 1 ? await createTrainPool(threads) : undefined;
   try {
-    await trainEpochs(flags, backend, train, test, pool, threads);
+    const used = { ...backend, device: threadedDevice(backend.device, threads) };
+    await trainEpochs(flags, used, train, test, pool, threads);
   } finally {
     await pool?.close();
   }

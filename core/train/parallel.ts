@@ -27,6 +27,11 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** The device line of a backend that trains with `threads` data-parallel threads. */
+export function threadedDevice(device: string, threads: number): string {
+  return threads > 1 ? device.replace(', 1 thread', `, ${threads} data-parallel threads`) : device;
+}
+
 /** Starts `threads − 1` workers on `backend` (the active one by default) and waits until they are ready. */
 export async function createTrainPool(threads: number, backend = tf.getBackend()): Promise<TrainPool> {
   if (!(Number.isInteger(threads) && threads >= 1)) {
