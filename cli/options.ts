@@ -1,15 +1,12 @@
 /** Option parsers and the progress bar shared by the `fedunify` commands. */
 import { SingleBar } from 'cli-progress';
+import type { TrainingProgress } from '../core/wire/bridge.ts';
 
 /** What the progress bar shows: local training (trainLocal) and the participant engine both report it. */
-export interface BarProgress {
-  samplesDone: number;
-  samplesTotal: number;
-  loss: number;
-  accuracy: number;
-  samplesPerSec: number;
-  etaSec: number | null;
-}
+export type BarProgress = Pick<
+  TrainingProgress,
+  'samplesDone' | 'samplesTotal' | 'loss' | 'accuracy' | 'samplesPerSec' | 'etaSec'
+>;
 
 /** Parses a whole number ≥ 1 for the option `name`. */
 export function positiveInt(name: string): (v: string) => number {

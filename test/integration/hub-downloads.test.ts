@@ -6,22 +6,9 @@ import type { Socket } from 'socket.io-client';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import { encodeWeights } from '../../core/wire/weights-codec.ts';
-import type { RoundStart, RoundUnified } from '../../core/wire/protocol.ts';
+import type { RoundUnified } from '../../core/wire/protocol.ts';
 import type { Hub } from '../../hub/index.ts';
-import {
-  TINY_MANIFEST,
-  UPDATE_METRICS,
-  ask,
-  filled,
-  jobWithInvite,
-  next,
-  readyParticipant,
-  startTestHub,
-  teardown,
-  tempDir,
-  tinyJob,
-} from './hub-helpers.ts';
+import { next, roundOneStarted, sendUpdate, teardown, tempDir } from './hub-helpers.ts';
 
 interface ModelJson {
   modelTopology: object;
@@ -54,25 +41,12 @@ describe('hub: model downloads load from disk as downloaded', () => {
 
   it('names the weights file in model.json as it is served and saved, for the final model and a round', async () => {
     await tf.setBackend('cpu');
-    const started = await startTestHub(tmp.dir);
+    const started = await roundOneStarted(tmp.dir, { rounds: 1 });
     hub = started.hub;
-    const { job, token } = await jobWithInvite(started.op, tinyJob({ rounds: 1 }));
-    const a = await readyParticipant(hub, token, 'd-a');
-    const startA = next<RoundStart>(a, 'round:start');
-    const b = await readyParticipant(hub, token, 'd-b');
+    const { job, a, b } = started;
     sockets.push(a, b);
-    await startA;
     const unified = next<RoundUnified>(a, 'round:unified');
-    for (const s of [a, b]) {
-      const ack = await ask(s, 'round:update', {
-        jobId: job.id,
-        round: 1,
-        samples: 10,
-        metrics: UPDATE_METRICS,
-        weights: encodeWeights(TINY_MANIFEST, filled(0.5)),
-      });
-      expect(ack.ok).toBe(true);
-    }
+    for (const s of [a, b]) expect((await sendUpdate(s, job.id, 1, 0.5)).ok).toBe(true);
     await unified;
 
     const base = `/api/jobs/${job.id}/model`;

@@ -14,6 +14,7 @@ import type { JobSpecInput } from '../../core/wire/job-spec.ts';
 import type { JobRecord } from '../../core/wire/protocol.ts';
 import { decodeInvite } from '../../core/wire/invite.ts';
 import { weightManifest } from '../../core/model/manifest.ts';
+import { encodeWeights } from '../../core/wire/weights-codec.ts';
 
 /** A two-tensor model (dense 16→3): small enough to build weights by hand in a test. */
 export const TINY_MODEL = {
@@ -166,4 +167,29 @@ export async function teardown(
   sockets.forEach((s) => s.disconnect());
   await hub?.close();
   tmp.cleanup();
+}
+
+/** A hub with a tiny-model job whose round 1 has started for two ready participants, a and b. */
+export async function roundOneStarted(
+  dataDir: string,
+  overrides: Partial<JobSpecInput> = {},
+): Promise<{ hub: Hub; op: OperatorClient; job: JobRecord; token: string; a: Socket; b: Socket }> {
+  const { hub, op } = await startTestHub(dataDir);
+  const { job, token } = await jobWithInvite(op, tinyJob(overrides));
+  const a = await readyParticipant(hub, token, 'inst-a');
+  const started = next<{ round: number }>(a, 'round:start');
+  const b = await readyParticipant(hub, token, 'inst-b');
+  if ((await started).round !== 1) throw new Error('round 1 did not start');
+  return { hub, op, job, token, a, b };
+}
+
+/** Sends a round update of tiny-model weights all equal to `value` and returns the acknowledgement. */
+export function sendUpdate(socket: Socket, jobId: string, round: number, value: number) {
+  return ask(socket, 'round:update', {
+    jobId,
+    round,
+    samples: 10,
+    metrics: UPDATE_METRICS,
+    weights: encodeWeights(TINY_MANIFEST, filled(value)),
+  });
 }

@@ -1,35 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import { encodeWeights } from '../../core/wire/weights-codec.ts';
 import type { JobEnd, JobRecord, RoundStart } from '../../core/wire/protocol.ts';
 import type { Hub } from '../../hub/index.ts';
-import {
-  TINY_MANIFEST,
-  UPDATE_METRICS,
-  ask,
-  filled,
-  jobWithInvite,
-  next,
-  readyParticipant,
-  startTestHub,
-  teardown,
-  tempDir,
-  tinyJob,
-} from './hub-helpers.ts';
+import { ask, next, roundOneStarted, sendUpdate, teardown, tempDir } from './hub-helpers.ts';
 
 /** Sends both updates of `round` and then each participant's eval of the unified model. */
 async function playRound(jobId: string, round: number, sockets: Socket[], evals: number[]): Promise<void> {
   const unified = sockets.map((s) => next(s, 'round:unified'));
-  for (const s of sockets) {
-    const ack = await ask(s, 'round:update', {
-      jobId,
-      round,
-      samples: 10,
-      metrics: UPDATE_METRICS,
-      weights: encodeWeights(TINY_MANIFEST, filled(round)),
-    });
-    expect(ack.ok).toBe(true);
-  }
+  for (const s of sockets) expect((await sendUpdate(s, jobId, round, round)).ok).toBe(true);
   await Promise.all(unified);
   await Promise.all(
     sockets.map((s, i) => ask(s, 'round:eval', { jobId, round, accuracy: evals[i], loss: 0.5, samples: 6 })),
@@ -43,14 +21,10 @@ describe('hub: stop criterion (paper step 5)', () => {
   afterEach(() => teardown(sockets, hub, tmp));
 
   it('goes on while one participant is below the target and stops once every participant reaches it', async () => {
-    const started = await startTestHub(tmp.dir);
+    const started = await roundOneStarted(tmp.dir, { rounds: 5, targetAccuracy: 0.75 });
     hub = started.hub;
-    const { job, token } = await jobWithInvite(started.op, tinyJob({ rounds: 5, targetAccuracy: 0.75 }));
-    const a = await readyParticipant(hub, token, 't-a');
-    const start1 = next<RoundStart>(a, 'round:start');
-    const b = await readyParticipant(hub, token, 't-b');
+    const { job, a, b } = started;
     sockets.push(a, b);
-    expect((await start1).round).toBe(1);
 
     const start2 = next<RoundStart>(a, 'round:start');
     await playRound(job.id, 1, [a, b], [0.7, 0.8]);
