@@ -2,11 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset } from '../../../../core/data/types.ts';
-import { buildModel, setWeights } from '../../../../core/model/build.ts';
-import { initialWeights } from '../../../../core/model/init.ts';
-import { mulberry32 } from '../../../../core/model/random.ts';
-import type { ModelSpec } from '../../../../core/model/spec.ts';
 import { selectBackend } from '../../../../core/train/backend.ts';
 import { evaluate } from '../../../../core/train/evaluate.ts';
 import { fastStep, planFromModel } from '../../../../core/train/fast-step.ts';
@@ -17,41 +12,7 @@ import {
   type TrainPool,
 } from '../../../../core/train/parallel.ts';
 import { trainLocal } from '../../../../core/train/train-loop.ts';
-
-/** A tiny CNN with every layer kind the hand-written step covers except dropout (random by design). */
-const TINY: ModelSpec = {
-  name: 'tiny',
-  inputShape: [9, 9, 1],
-  numClasses: 3,
-  layers: [
-    { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
-    { type: 'maxPool2d', poolSize: 2, padding: 'same' },
-    { type: 'conv2d', filters: 3, kernelSize: 2, strides: 2, activation: 'linear' },
-    { type: 'flatten' },
-    { type: 'dense', units: 5, activation: 'relu' },
-    { type: 'dense', units: 3, activation: 'softmax' },
-  ],
-};
-
-/** Learnable synthetic images: class k has a bright horizontal band at rows 3k..3k+2, plus noise. */
-function bands(n: number, seed: number): Dataset {
-  const rand = mulberry32(seed);
-  const images = new Float32Array(n * 81);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 3;
-    for (let p = 0; p < 81; p++) {
-      images[i * 81 + p] = 0.3 * rand() + (Math.floor(Math.floor(p / 9) / 3) === labels[i] ? 0.7 : 0);
-    }
-  }
-  return { images, labels, shape: [9, 9, 1], numClasses: 3, source: 'bands' };
-}
-
-function tinyModel(seed = 1) {
-  const model = buildModel(TINY);
-  setWeights(model, initialWeights(TINY, seed));
-  return model;
-}
+import { bands, tinyModel } from './fixtures/tiny-cnn.ts';
 
 describe('data-parallel training on wasm', () => {
   let pool: TrainPool;
