@@ -6,21 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BridgeEvent, DataSource, ParticipantState } from '../../../core/wire/bridge.ts';
 import { startParticipantUi, type UiEngine } from '../../../cli/ui-server.ts';
 import type { CallResult, UiClientEvents, UiServerEvents } from '../../../core/wire/bridge-socket.ts';
+import { initialState } from '../../../core/participant/state.ts';
 
-const STATE: ParticipantState = {
-  connection: 'idle',
-  connectionDetail: 'not connected',
-  hub: null,
-  job: null,
-  data: null,
-  backend: null,
-  training: null,
-  rounds: [],
-  outbound: [],
-  approveUploads: false,
-  pendingApproval: null,
-  logs: [],
-};
+const STATE: ParticipantState = initialState(false);
 
 /** An in-memory engine that records calls and lets the test push events. */
 class FakeEngine implements UiEngine {

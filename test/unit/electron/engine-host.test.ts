@@ -3,21 +3,9 @@ import type { BridgeEvent, ParticipantState } from '../../../core/wire/bridge.ts
 import { createEngineHost } from '../../../electron/engine-host.ts';
 import { serveEngine, type ServableEngine } from '../../../electron/engine-server.ts';
 import type { ChildChannel, ParentChannel } from '../../../electron/process-rpc.ts';
+import { initialState } from '../../../core/participant/state.ts';
 
-const idle: ParticipantState = {
-  connection: 'idle',
-  connectionDetail: '',
-  hub: null,
-  job: null,
-  data: null,
-  backend: null,
-  training: null,
-  rounds: [],
-  outbound: [],
-  approveUploads: false,
-  pendingApproval: null,
-  logs: [],
-};
+const idle: ParticipantState = initialState(false);
 
 /** A fake engine: records calls, emits what the test asks. */
 function fakeEngine() {
