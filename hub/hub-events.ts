@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { LogEntry, OperatorServerEvents } from '../core/wire/protocol.ts';
-import type { Store } from './store.ts';
+import type { Store } from './db/store.ts';
 
 type EventName = keyof OperatorServerEvents;
 

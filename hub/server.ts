@@ -10,16 +10,16 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { FEDERATION_NAMESPACE, OPERATOR_NAMESPACE } from '../core/wire/protocol.ts';
 import type { JobRecord } from '../core/wire/protocol.ts';
-import { Store } from './store.ts';
+import { Store } from './db/store.ts';
 import { HubEvents, HubLogger, type LogLevel } from './hub-events.ts';
 import { loadTlsIdentity } from './tls.ts';
-import { ensureOperator, OperatorSessions, writeOperatorFile } from './operator-auth.ts';
-import { JobManager } from './job-manager.ts';
-import { registerFederationHandlers, disconnectInvite } from './federation-handlers.ts';
-import { registerOperatorHandlers } from './operator-socket.ts';
-import { createOperatorApi } from './operator-api.ts';
-import { defaultConsoleDir } from './static-console.ts';
-import { createHubEvaluator, type HubEvaluator } from './hub-evaluator.ts';
+import { ensureOperator, OperatorSessions, writeOperatorFile } from './operator/operator-auth.ts';
+import { JobManager } from './rounds/job-manager.ts';
+import { registerFederationHandlers, disconnectInvite } from './federation/federation-handlers.ts';
+import { registerOperatorHandlers } from './operator/operator-socket.ts';
+import { createOperatorApi } from './operator/operator-api.ts';
+import { defaultConsoleDir } from './operator/static-console.ts';
+import { createHubEvaluator, type HubEvaluator } from './eval/hub-evaluator.ts';
 
 /** Options of startHub. */
 export interface HubOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datasetProblems } from '../../../hub/dataset-check.ts';
+import { datasetProblems } from '../../../hub/federation/dataset-check.ts';
 import { PAPER_CNN } from '../../../core/model/spec.ts';
 
 const summary = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJobSpecObject, parseJobSpecYaml } from '../../../hub/job-spec-parse.ts';
+import { parseJobSpecObject, parseJobSpecYaml } from '../../../hub/operator/job-spec-parse.ts';
 
 describe('parseJobSpecYaml', () => {
   it('puts each problem on the line of its key', () => {

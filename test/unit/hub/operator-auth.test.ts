@@ -5,8 +5,8 @@ import {
   OperatorSessions,
   verifyPassword,
   ensureOperator,
-} from '../../../hub/operator-auth.ts';
-import { Store } from '../../../hub/store.ts';
+} from '../../../hub/operator/operator-auth.ts';
+import { Store } from '../../../hub/db/store.ts';
 
 describe('operator auth', () => {
   it('verifies the right password and refuses a wrong one', async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store } from '../../../hub/store.ts';
+import { Store } from '../../../hub/db/store.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
 
 const spec = jobSpecSchema.parse({ name: 'store test', rounds: 4 });

@@ -26,7 +26,7 @@ and reload this page. The REST API is at <code>/api</code> (see <code>/api/hub</
 
 /** The console folder relative to this file: repoRoot/dist/renderer/console. */
 export function defaultConsoleDir(): string {
-  return new URL('../dist/renderer/console', import.meta.url).pathname;
+  return new URL('../../dist/renderer/console', import.meta.url).pathname;
 }
 
 /** Answers a GET for a console file; unknown paths get index.html (client-side routing). */

@@ -1,7 +1,7 @@
 /** What the operator API route modules share. */
-import type { Store } from '../store.ts';
-import type { JobManager } from '../job-manager.ts';
-import type { HubLogger, HubEvents } from '../hub-events.ts';
+import type { Store } from '../../db/store.ts';
+import type { JobManager } from '../../rounds/job-manager.ts';
+import type { HubLogger, HubEvents } from '../../hub-events.ts';
 
 /** Dependencies of the REST routes. */
 export interface ApiDeps {

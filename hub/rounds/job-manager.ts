@@ -2,8 +2,8 @@
  * The hub's jobs: one JobRunner per waiting or running job, assignment of connecting
  * participants to jobs, and participants without a job yet (they wait until one is created).
  */
-import type { InviteRecord, JobRecord, ParticipantRecord } from '../core/wire/protocol.ts';
-import type { JobSpec } from '../core/wire/job-spec.ts';
+import type { InviteRecord, JobRecord, ParticipantRecord } from '../../core/wire/protocol.ts';
+import type { JobSpec } from '../../core/wire/job-spec.ts';
 import { JobRunner, type FederationSocket, type RunnerDeps } from './round-coordinator.ts';
 import { jobModel } from './model-ops.ts';
 

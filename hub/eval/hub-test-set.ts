@@ -2,11 +2,11 @@
  * The hub's own test set for a job (`hubEvaluation`): Fashion-MNIST from its usual place or a
  * given folder, optionally the hub split of a paper environment, optionally only the first N.
  */
-import type { JobSpec } from '../core/wire/job-spec.ts';
-import { resolveModel } from '../core/wire/job-spec.ts';
-import type { Dataset, PartitionSpec } from '../core/data/types.ts';
-import { loadFashionMnist } from '../core/data/fashion-mnist.ts';
-import { partition, take } from '../core/data/partition.ts';
+import type { JobSpec } from '../../core/wire/job-spec.ts';
+import { resolveModel } from '../../core/wire/job-spec.ts';
+import type { Dataset, PartitionSpec } from '../../core/data/types.ts';
+import { loadFashionMnist } from '../../core/data/fashion-mnist.ts';
+import { partition, take } from '../../core/data/partition.ts';
 
 /** Loads the hub test set a job describes; throws saying what is missing. */
 export async function loadHubTestSet(spec: JobSpec): Promise<Dataset> {

@@ -4,8 +4,8 @@
  * each method's hub accuracy, participants' evals, and the global weights after every round.
  */
 import type Database from 'better-sqlite3';
-import type { LocalMetrics, RoundRecord } from '../core/wire/protocol.ts';
-import type { UnifyMethod } from '../core/unify/types.ts';
+import type { LocalMetrics, RoundRecord } from '../../core/wire/protocol.ts';
+import type { UnifyMethod } from '../../core/unify/types.ts';
 
 /** An update as stored: the weights are present only while its round is open. */
 export interface StoredUpdate {

@@ -1,6 +1,6 @@
 /** Whether a participant's dataset fits a job's model, in words the data owner can act on. */
-import type { ModelSpec } from '../core/model/spec.ts';
-import type { DatasetSummary } from '../core/wire/protocol.ts';
+import type { ModelSpec } from '../../core/model/spec.ts';
+import type { DatasetSummary } from '../../core/wire/protocol.ts';
 
 /** The problems of a dataset summary against a model; empty when it fits. */
 export function datasetProblems(model: ModelSpec, dataset: DatasetSummary): string[] {

@@ -2,10 +2,10 @@
  * REST routes for jobs: list, create (JSON or YAML, errors with line numbers), show, abort,
  * delete, and each job's participants, rounds and logs.
  */
-import { HttpError, readBody, sendJson, type Route } from '../http-util.ts';
+import { HttpError, readBody, sendJson, type Route } from '../../http-util.ts';
 import { parseJobSpecObject, parseJobSpecYaml } from '../job-spec-parse.ts';
 import type { ApiDeps } from './api-context.ts';
-import type { JobRecord } from '../../core/wire/protocol.ts';
+import type { JobRecord } from '../../../core/wire/protocol.ts';
 
 const SPEC_LIMIT = 256 * 1024;
 

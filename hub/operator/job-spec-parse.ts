@@ -4,7 +4,7 @@
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { jobSpecSchema, type JobSpec } from '../core/wire/job-spec.ts';
+import { jobSpecSchema, type JobSpec } from '../../core/wire/job-spec.ts';
 
 /** One problem in a job spec: where (dotted path, YAML line) and what. */
 export interface SpecIssue {

@@ -3,14 +3,14 @@
  * coordinator does to weights goes through a ModelOps, so tests can count or fake it.
  */
 import { createHash } from 'node:crypto';
-import { decodeWeights, encodeWeights, maxEncodedSize } from '../core/wire/weights-codec.ts';
-import { unify } from '../core/unify/unify.ts';
-import { initialWeights } from '../core/model/init.ts';
-import { weightManifest } from '../core/model/manifest.ts';
-import { resolveModel } from '../core/wire/job-spec.ts';
-import type { JobSpec } from '../core/wire/job-spec.ts';
-import type { WeightManifest } from '../core/model/spec.ts';
-import type { Update, UnifyMethod, UnifyOptions } from '../core/unify/types.ts';
+import { decodeWeights, encodeWeights, maxEncodedSize } from '../../core/wire/weights-codec.ts';
+import { unify } from '../../core/unify/unify.ts';
+import { initialWeights } from '../../core/model/init.ts';
+import { weightManifest } from '../../core/model/manifest.ts';
+import { resolveModel } from '../../core/wire/job-spec.ts';
+import type { JobSpec } from '../../core/wire/job-spec.ts';
+import type { WeightManifest } from '../../core/model/spec.ts';
+import type { Update, UnifyMethod, UnifyOptions } from '../../core/unify/types.ts';
 
 /** Weight operations of one job's model. */
 export interface JobModel {

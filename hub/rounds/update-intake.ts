@@ -2,7 +2,7 @@
  * Intake of one `round:update`: replays get the first answer, then round, membership, size and the
  * weights themselves are checked (shapes, finite values) before the update is stored once.
  */
-import type { Ack, RoundUpdate } from '../core/wire/protocol.ts';
+import type { Ack, RoundUpdate } from '../../core/wire/protocol.ts';
 import { sha256Hex } from './model-ops.ts';
 import type { JobRunner } from './round-coordinator.ts';
 

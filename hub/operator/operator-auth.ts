@@ -5,7 +5,7 @@
 import { randomBytes, scrypt, timingSafeEqual, createHash } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Store } from './store.ts';
+import type { Store } from '../db/store.ts';
 
 const SCRYPT_N = 16384;
 const KEY_LEN = 32;

@@ -3,7 +3,7 @@
  * method and score every result on the hub test set when the job has one (the paper's avg / max /
  * absmax columns), then store the metrics and the new global checkpoint in one transaction.
  */
-import type { Update, UnifyMethod } from '../core/unify/types.ts';
+import type { Update, UnifyMethod } from '../../core/unify/types.ts';
 import { sha256Hex } from './model-ops.ts';
 import type { JobRunner } from './round-coordinator.ts';
 

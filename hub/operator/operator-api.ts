@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { PROTOCOL_VERSION } from '../core/wire/protocol.ts';
-import { HttpError, readJson, sendJson, type Route } from './http-util.ts';
+import { PROTOCOL_VERSION } from '../../core/wire/protocol.ts';
+import { HttpError, readJson, sendJson, type Route } from '../http-util.ts';
 import type { OperatorSessions } from './operator-auth.ts';
 import type { ApiDeps } from './routes/api-context.ts';
 import { jobRoutes } from './routes/job-routes.ts';
@@ -21,7 +21,7 @@ const loginSchema = z.object({ username: z.string().min(1).max(200), password: z
 
 /** The hub's version, read once from package.json. */
 export const HUB_VERSION: string =
-  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string })
+  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string })
     .version ?? '0.0.0';
 
 /** The bearer token of a request (Authorization header). */

@@ -17,13 +17,13 @@ import {
   type FederationClientEvents,
   type FederationServerEvents,
   type InviteRecord,
-} from '../core/wire/protocol.ts';
-import type { Store } from './store.ts';
-import type { HubLogger } from './hub-events.ts';
-import type { JobManager } from './job-manager.ts';
-import { hashToken } from './operator-auth.ts';
-import { TokenBucket } from './rate-limit.ts';
-import type { FederationSocket } from './round-coordinator.ts';
+} from '../../core/wire/protocol.ts';
+import type { Store } from '../db/store.ts';
+import type { HubLogger } from '../hub-events.ts';
+import type { JobManager } from '../rounds/job-manager.ts';
+import { hashToken } from '../operator/operator-auth.ts';
+import { TokenBucket } from '../rate-limit.ts';
+import type { FederationSocket } from '../rounds/round-coordinator.ts';
 
 /** What the federation handlers need. */
 export interface FederationDeps {

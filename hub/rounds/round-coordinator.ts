@@ -15,15 +15,15 @@ import type {
   JobRecord,
   ReadyMessage,
   RoundUpdate,
-} from '../core/wire/protocol.ts';
-import { resolveModel } from '../core/wire/job-spec.ts';
-import type { Store } from './store.ts';
-import type { HubEvents, HubLogger } from './hub-events.ts';
+} from '../../core/wire/protocol.ts';
+import { resolveModel } from '../../core/wire/job-spec.ts';
+import type { Store } from '../db/store.ts';
+import type { HubEvents, HubLogger } from '../hub-events.ts';
 import { jobModel, sha256Hex, type JobModel } from './model-ops.ts';
-import type { HubEvaluator } from './hub-evaluator.ts';
+import type { HubEvaluator } from '../eval/hub-evaluator.ts';
 import { closeRound, type RoundState } from './round-closer.ts';
 import { intakeUpdate } from './update-intake.ts';
-import { datasetProblems } from './dataset-check.ts';
+import { datasetProblems } from '../federation/dataset-check.ts';
 
 export type FederationSocket = Socket<FederationClientEvents, FederationServerEvents>;
 

@@ -5,17 +5,17 @@
  * Rate-limited per client address; it never says anything about other organizations.
  */
 import type { IncomingMessage } from 'node:http';
-import { resolveModel } from '../../core/wire/job-spec.ts';
+import { resolveModel } from '../../../core/wire/job-spec.ts';
 import {
   FEDERATION_JOB_PATH,
   type FederationJobAnswer,
   type JobSummary,
-} from '../../core/wire/job-summary.ts';
-import { PROTOCOL_VERSION, type JobRecord } from '../../core/wire/protocol.ts';
-import { paramCount } from '../../core/model/manifest.ts';
-import { HttpError, sendJson, type Route } from '../http-util.ts';
+} from '../../../core/wire/job-summary.ts';
+import { PROTOCOL_VERSION, type JobRecord } from '../../../core/wire/protocol.ts';
+import { paramCount } from '../../../core/model/manifest.ts';
+import { HttpError, sendJson, type Route } from '../../http-util.ts';
 import { hashToken } from '../operator-auth.ts';
-import { TokenBucket } from '../rate-limit.ts';
+import { TokenBucket } from '../../rate-limit.ts';
 import type { ApiDeps } from './api-context.ts';
 
 /** How the route reads the token, what version it reports, and how fast a client may ask. */

@@ -3,8 +3,8 @@
  * each set of weights it is sent. Off the main thread, so sockets stay responsive meanwhile.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { JobSpec } from '../core/wire/job-spec.ts';
-import { resolveModel } from '../core/wire/job-spec.ts';
+import type { JobSpec } from '../../core/wire/job-spec.ts';
+import { resolveModel } from '../../core/wire/job-spec.ts';
 import { loadHubTestSet } from './hub-test-set.ts';
 
 const port = parentPort;
@@ -13,8 +13,8 @@ if (!port) throw new Error('eval-worker must run in a worker thread');
 const spec = (workerData as { spec: JobSpec }).spec;
 
 const ready = (async () => {
-  const { selectBackend } = await import('../core/train/backend.ts');
-  const { buildModel } = await import('../core/model/build.ts');
+  const { selectBackend } = await import('../../core/train/backend.ts');
+  const { buildModel } = await import('../../core/model/build.ts');
   await selectBackend('auto');
   const data = await loadHubTestSet(spec);
   return { model: buildModel(resolveModel(spec)), data };
@@ -24,8 +24,8 @@ port.on('message', (msg: { id: number; weights: Float32Array[] }) => {
   void (async () => {
     try {
       const { model, data } = await ready;
-      const { setWeights } = await import('../core/model/build.ts');
-      const { evaluate } = await import('../core/train/evaluate.ts');
+      const { setWeights } = await import('../../core/model/build.ts');
+      const { evaluate } = await import('../../core/train/evaluate.ts');
       setWeights(model, msg.weights);
       const m = await evaluate(model, data);
       port.postMessage({ id: msg.id, ok: true, accuracy: m.accuracy, loss: m.loss });

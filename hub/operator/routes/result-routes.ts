@@ -2,10 +2,10 @@
  * REST routes for a job's outputs: the unified model in TF.js Layers format (latest or any
  * round's checkpoint) and the per-round results as JSON or CSV.
  */
-import { HttpError, sendBytes, sendJson, type Route } from '../http-util.ts';
-import { jobModel } from '../model-ops.ts';
-import { resolveModel } from '../../core/wire/job-spec.ts';
-import type { RoundRecord } from '../../core/wire/protocol.ts';
+import { HttpError, sendBytes, sendJson, type Route } from '../../http-util.ts';
+import { jobModel } from '../../rounds/model-ops.ts';
+import { resolveModel } from '../../../core/wire/job-spec.ts';
+import type { RoundRecord } from '../../../core/wire/protocol.ts';
 import type { ApiDeps } from './api-context.ts';
 import { requireJob } from './job-routes.ts';
 
@@ -26,7 +26,7 @@ async function artifacts(deps: ApiDeps, jobId: string, roundParam: string | null
     );
   const weights = jobModel(job.spec).decode(saved.weights);
   // tfjs is heavy: loaded only when someone downloads a model.
-  const { toTfjsArtifacts } = await import('../../core/model/build.ts');
+  const { toTfjsArtifacts } = await import('../../../core/model/build.ts');
   return { round: saved.round, ...toTfjsArtifacts(resolveModel(job.spec), weights) };
 }
 

@@ -3,7 +3,7 @@
  * images). It runs in a worker thread so a round's evaluations never stall the hub's sockets.
  */
 import { Worker } from 'node:worker_threads';
-import type { JobSpec } from '../core/wire/job-spec.ts';
+import type { JobSpec } from '../../core/wire/job-spec.ts';
 
 /** Scores weights on the hub test set of one job. */
 export interface HubEvaluator {

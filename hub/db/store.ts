@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { migrate } from './migrations.ts';
 import { RoundStore } from './round-store.ts';
-import type { JobSpec } from '../core/wire/job-spec.ts';
+import type { JobSpec } from '../../core/wire/job-spec.ts';
 import type {
   BackendInfo,
   DatasetSummary,
@@ -17,7 +17,7 @@ import type {
   JobStatus,
   LogEntry,
   ParticipantRecord,
-} from '../core/wire/protocol.ts';
+} from '../../core/wire/protocol.ts';
 
 /** A new random id with a readable prefix ("job-3f9a1c2b7d"). */
 export function newId(prefix: string): string {

@@ -1,7 +1,7 @@
 /** REST routes for invites: list, create (the only answer that shows the invite string), revoke. */
 import { z } from 'zod';
-import { encodeInvite } from '../../core/wire/invite.ts';
-import { HttpError, readJson, sendJson, type Route } from '../http-util.ts';
+import { encodeInvite } from '../../../core/wire/invite.ts';
+import { HttpError, readJson, sendJson, type Route } from '../../http-util.ts';
 import { hashToken, randomSecret } from '../operator-auth.ts';
 import type { ApiDeps } from './api-context.ts';
 

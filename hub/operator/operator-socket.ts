@@ -3,8 +3,8 @@
  * receive the hub's change feed (jobs, participants, rounds, logs) as it happens.
  */
 import type { Namespace } from 'socket.io';
-import type { OperatorClientEvents, OperatorServerEvents } from '../core/wire/protocol.ts';
-import type { HubEvents } from './hub-events.ts';
+import type { OperatorClientEvents, OperatorServerEvents } from '../../core/wire/protocol.ts';
+import type { HubEvents } from '../hub-events.ts';
 import type { OperatorSessions } from './operator-auth.ts';
 
 /** Registers auth and the change feed on the /operator namespace; returns the unsubscribe function. */
