@@ -139,10 +139,15 @@ export function updateSigningBytes(c: UpdateClaim): Uint8Array {
   ]);
 }
 
+/** A certificate fingerprint as hex only ('AA:BB:..' and 'aabb..' are the same). */
+export function normalizeFingerprint(fp: string): string {
+  return fp.toLowerCase().replace(/[^0-9a-f]/g, '');
+}
+
 /** The canonical bytes a participant signs to answer a hub challenge. */
 export function challengeSigningBytes(c: ChallengeClaim): Uint8Array {
   return encodeFields('fedunify/challenge/v1', [
-    c.hubFingerprint.toLowerCase(),
+    normalizeFingerprint(c.hubFingerprint),
     c.inviteId,
     c.nonce,
     intField(c.issuedAt, 'issuedAt'),
