@@ -5,6 +5,8 @@
  * Pure: runs in the browser and in Node.
  */
 
+/* eslint-disable no-control-regex -- matching control characters is the point of this file */
+
 /** CSI (ESC [ ... final) and OSC (ESC ] ... BEL | ESC \) sequences, and 2-byte ESC sequences. */
 const ESCAPE_SEQUENCES =
   /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]/g;
