@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { UNIFY_METHODS } from '../unify/types.ts';
+import { minParticipantsFor, participantsProblem } from '../unify/byzantine.ts';
 import { PAPER_CNN } from '../model/spec.ts';
 
 const positiveInt = z.number().int().positive();
@@ -77,8 +78,23 @@ export const jobSpecSchema = z
     roundDeadlineSec: positiveInt.max(7 * 24 * 3600).default(3600),
     seed: z.number().int().default(1),
     hubEvaluation: hubEvaluationSchema.optional(),
+    /** f: how many participants may send arbitrarily bad updates; robust methods are sized for it. */
+    maxByzantine: z.number().int().min(0).max(1000).optional(),
+    /** norm-clip-avg: bound on each update's L2 distance from the global model (default: the round's median). */
+    clipNorm: z.number().positive().finite().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    // The quorum is the fewest updates a round can close with: it must satisfy the method's bound.
+    const problem = participantsProblem(spec.method, spec.maxByzantine ?? 0, spec.minParticipants);
+    if (problem) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minParticipants'],
+        message: `minParticipants ${spec.minParticipants} is too small: ${problem.replace(/, got \d+$/, '')}; set minParticipants to at least ${minParticipantsFor(spec.method, spec.maxByzantine ?? 0)} or lower maxByzantine`,
+      });
+    }
+  });
 
 /** A job as written by an operator (defaults not yet applied). */
 export type JobSpecInput = z.input<typeof jobSpecSchema>;

@@ -36,7 +36,12 @@ export async function closeRound(
     if (!u) throw new Error(`update of ${id} vanished`);
     return { weights: u.weights, samples: u.samples };
   });
-  const options = { trimBeta: spec.trimBeta };
+  const options = {
+    trimBeta: spec.trimBeta,
+    maxByzantine: spec.maxByzantine,
+    clipNorm: spec.clipNorm,
+    global: runner.global,
+  };
   const t0 = performance.now();
   const weights = runner.model.unify(spec.method, updates, options);
   const unifyMs = performance.now() - t0;

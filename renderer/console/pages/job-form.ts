@@ -11,6 +11,10 @@ export const METHOD_INFO: Record<UnifyMethod, string> = {
   'absmax-magnitude': 'Eq. 6 read literally: the largest magnitude, always ≥ 0 (ablation).',
   median: 'Coordinate-wise median: robust to one bad participant.',
   'trimmed-mean': 'Drops the extremes at each position, averages the rest.',
+  krum: 'Krum: keeps the one update closest to its neighbours (robust to maxByzantine bad ones).',
+  'multi-krum': 'Multi-Krum: averages the updates closest to their neighbours, leaving out maxByzantine.',
+  bulyan: 'Bulyan: Krum selection, then a trimmed average around the median at each weight.',
+  'norm-clip-avg': 'Average of the changes, each clipped to a bound (clipNorm, or the median change).',
 };
 
 export { UNIFY_METHODS };
