@@ -11,6 +11,7 @@ import { registerJob } from './commands/job.ts';
 import { registerInvite } from './commands/invite.ts';
 import { registerJoin } from './commands/join.ts';
 import { registerSimulate } from './commands/simulate.ts';
+import { registerPrivacy } from './commands/privacy.ts';
 
 const program = new Command()
   .name('fedunify')
@@ -27,6 +28,7 @@ registerJob(program);
 registerInvite(program);
 registerJoin(program);
 registerSimulate(program);
+registerPrivacy(program);
 
 try {
   await program.parseAsync(process.argv);
