@@ -54,6 +54,10 @@ export const hubEvaluationSchema = z.object({
     })
     .optional(),
   limit: positiveInt.optional(),
+  /** Score every N-th round only (and always the last); scoring runs while the next round trains. */
+  every: positiveInt.max(100000).optional(),
+  /** Score on a seeded random sample of this many test examples (big test sets, big models). */
+  sample: positiveInt.optional(),
 });
 
 export const jobSpecSchema = z
@@ -77,6 +81,10 @@ export const jobSpecSchema = z
     minParticipants: positiveInt.max(10000).default(2),
     roundDeadlineSec: positiveInt.max(7 * 24 * 3600).default(3600),
     seed: z.number().int().default(1),
+    /** Participant sampling (Flower's fraction_fit): train with this fraction of the ready participants each round. */
+    fractionFit: z.number().gt(0).max(1).optional(),
+    /** Participant sampling (Flower's min_fit_clients): at least this many per round. */
+    minFit: positiveInt.max(100000).optional(),
     hubEvaluation: hubEvaluationSchema.optional(),
     /** f: how many participants may send arbitrarily bad updates; robust methods are sized for it. */
     maxByzantine: z.number().int().min(0).max(1000).optional(),

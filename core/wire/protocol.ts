@@ -217,6 +217,8 @@ export interface RoundRecord {
   methods: { method: UnifyMethod; hubAccuracy: number | null; hubLoss: number | null }[];
   hubAccuracy: number | null;
   unifyMs: number | null;
+  /** Hub-test evaluation of the round's methods (ms); null until it ran, absent when not evaluated. */
+  evalMs?: number | null;
 }
 
 export interface InviteRecord {

@@ -109,6 +109,8 @@ const MIGRATIONS: string[] = [
   CREATE INDEX logs_job ON logs (job_id, id);
   CREATE INDEX audit_job ON audit (job_id, id);
   `,
+  // Hub-test evaluation runs after the round is unified; its duration per round.
+  `ALTER TABLE rounds ADD COLUMN eval_ms REAL;`,
 ];
 
 /** Brings the database schema up to date; returns how many migrations ran. */

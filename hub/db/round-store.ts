@@ -91,6 +91,30 @@ export class RoundStore {
     return res.changes > 0;
   }
 
+  /** This participant's update of a round without its weights (replays after a restart), or null. */
+  updateOf(jobId: string, round: number, participantId: string): { bytes: number; sha256: string } | null {
+    const row = this.db
+      .prepare('SELECT bytes, sha256 FROM updates WHERE job_id = ? AND round = ? AND participant_id = ?')
+      .get(jobId, round, participantId) as { bytes: number; sha256: string } | undefined;
+    return row ?? null;
+  }
+
+  /** The updates of a round without their weights, by participant id. */
+  summaries(jobId: string, round: number): Omit<StoredUpdate, 'weights'>[] {
+    const rows = this.db
+      .prepare(
+        'SELECT participant_id, samples, metrics, bytes, sha256 FROM updates WHERE job_id = ? AND round = ? ORDER BY participant_id',
+      )
+      .all(jobId, round) as Omit<UpdateRow, 'weights'>[];
+    return rows.map((r) => ({
+      participantId: r.participant_id,
+      samples: r.samples,
+      metrics: JSON.parse(r.metrics) as LocalMetrics,
+      bytes: r.bytes,
+      sha256: r.sha256,
+    }));
+  }
+
   /** The updates of a round, by participant id. */
   updates(jobId: string, round: number): StoredUpdate[] {
     const rows = this.db
@@ -158,6 +182,25 @@ export class RoundStore {
     })();
   }
 
+  /** Stores the hub-test scores of a round's methods when its (background) evaluation is done. */
+  putScores(
+    jobId: string,
+    round: number,
+    methods: { method: UnifyMethod; hubAccuracy: number | null; hubLoss: number | null }[],
+    evalMs: number,
+  ): void {
+    this.db.transaction(() => {
+      const put = this.db.prepare(
+        `INSERT INTO round_methods (job_id, round, method, hub_accuracy, hub_loss) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET hub_accuracy = excluded.hub_accuracy, hub_loss = excluded.hub_loss`,
+      );
+      for (const m of methods) put.run(jobId, round, m.method, m.hubAccuracy, m.hubLoss);
+      this.db
+        .prepare('UPDATE rounds SET eval_ms = ? WHERE job_id = ? AND round = ?')
+        .run(evalMs, jobId, round);
+    })();
+  }
+
   /** Stores a participant's eval of a round's unified model; false when it already sent one. */
   putEval(
     jobId: string,
@@ -192,6 +235,7 @@ export class RoundStore {
       started_at: string;
       completed_at: string | null;
       unify_ms: number | null;
+      eval_ms?: number | null;
     }[];
     return rounds.map((r) => this.record(jobId, r, names));
   }
@@ -218,6 +262,7 @@ export class RoundStore {
       started_at: string;
       completed_at: string | null;
       unify_ms: number | null;
+      eval_ms?: number | null;
     },
     names: Map<string, string>,
   ): RoundRecord {
@@ -239,7 +284,7 @@ export class RoundStore {
       method: r.method,
       startedAt: r.started_at,
       completedAt: r.completed_at,
-      participants: this.updates(jobId, r.round).map((u) => ({
+      participants: this.summaries(jobId, r.round).map((u) => ({
         participantId: u.participantId,
         name: names.get(u.participantId) ?? u.participantId,
         samples: u.samples,
@@ -252,6 +297,7 @@ export class RoundStore {
       methods,
       hubAccuracy: methods.find((m) => m.method === r.method)?.hubAccuracy ?? null,
       unifyMs: r.unify_ms,
+      evalMs: r.eval_ms ?? null,
     };
   }
 }

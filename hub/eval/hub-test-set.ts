@@ -1,12 +1,13 @@
 /**
  * The hub's own test set for a job (`hubEvaluation`): Fashion-MNIST from its usual place or a
- * given folder, optionally the hub split of a paper environment, optionally only the first N.
+ * given folder, optionally the hub split of a paper environment, optionally only the first N, or a
+ * seeded random sample of N (`sample`).
  */
 import type { JobSpec } from '../../core/wire/job-spec.ts';
 import { resolveModel } from '../../core/wire/job-spec.ts';
 import type { Dataset, PartitionSpec } from '../../core/data/types.ts';
 import { loadFashionMnist } from '../../core/data/fashion-mnist.ts';
-import { partition, take } from '../../core/data/partition.ts';
+import { partition, shuffledIndices, sizeOf, subset, take } from '../../core/data/partition.ts';
 
 /** Loads the hub test set a job describes; throws saying what is missing. */
 export async function loadHubTestSet(spec: JobSpec): Promise<Dataset> {
@@ -25,6 +26,11 @@ export async function loadHubTestSet(spec: JobSpec): Promise<Dataset> {
     data = partition(train, test, pspec).hubTest;
   }
   if (ev.limit) data = take(data, ev.limit);
+  if (ev.sample && ev.sample < sizeOf(data)) {
+    // A seeded random sample keeps every class represented where the first N might not.
+    const order = shuffledIndices(sizeOf(data), spec.seed).subarray(0, ev.sample);
+    data = subset(data, order, `${data.source} (sample of ${ev.sample})`);
+  }
   const model = resolveModel(spec);
   const [h, w, c] = model.inputShape;
   if (

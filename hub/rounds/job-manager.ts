@@ -142,7 +142,7 @@ export class JobManager {
   async close(): Promise<void> {
     for (const r of this.runners.values()) {
       r.stopTimers();
-      await r.evaluator?.close();
+      await r.scoring.close();
     }
     this.runners.clear();
     this.lobby.clear();

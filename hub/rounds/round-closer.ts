@@ -1,19 +1,28 @@
 /**
- * Closing a round: unify the updates with the job's method, also unify them with each comparison
- * method and score every result on the hub test set when the job has one (the paper's avg / max /
- * absmax columns), then store the metrics and the new global checkpoint in one transaction.
+ * Closing a round: the job method's weights from the round's collector (no pass over K updates
+ * when the method streams), the new global checkpoint and the round's completion in one
+ * transaction, and the audit entry. Comparison methods and hub-test scores come later, off the
+ * critical path (hub/eval/evaluation-queue.ts).
  */
-import type { Update, UnifyMethod } from '../../core/unify/types.ts';
+import type { Store } from '../db/store.ts';
+import type { HubLogger } from '../hub-events.ts';
+import type { JobModel } from './model-ops.ts';
 import { sha256Hex } from './model-ops.ts';
-import type { JobRunner } from './round-coordinator.ts';
+import type { Roster } from './roster.ts';
+import type { RoundContext, RoundStrategy } from './strategy.ts';
+import { roundMethods, type MethodResult, type UpdateCollector } from './unification.ts';
 
 /** The in-memory state of a job's open round. */
 export interface RoundState {
   round: number;
+  ctx: RoundContext;
   phase: 'training' | 'unifying' | 'evaluating';
-  /** Participants sent this round's round:start and still connected. */
-  members: Set<string>;
-  updates: Map<string, { samples: number; weights: Float32Array[]; bytes: number; sha256: string }>;
+  /** Who is in the round and whose update is in. */
+  roster: Roster;
+  /** Where accepted updates are folded (or kept). */
+  collector: UpdateCollector;
+  /** Whether the hub scores this round's methods on its test set. */
+  evaluate: boolean;
   deadline: number;
   deadlinePassed: boolean;
   /** Resumed after a restart: any returning participant may join it. */
@@ -21,71 +30,58 @@ export interface RoundState {
   timer: NodeJS.Timeout;
 }
 
-/** Unifies a round's updates and stores the outcome; returns the new global weights. */
-export async function closeRound(
-  runner: JobRunner,
-  r: RoundState,
-): Promise<{ weights: Float32Array[]; bytes: Uint8Array; hubAccuracy: number | null }> {
-  const { store, log } = runner.deps;
-  const spec = runner.job.spec;
-  const jobId = runner.job.id;
-  // Participant id order keeps the result independent of arrival order.
-  const ids = [...r.updates.keys()].sort();
-  const updates: Update[] = ids.map((id) => {
-    const u = r.updates.get(id);
-    if (!u) throw new Error(`update of ${id} vanished`);
-    return { weights: u.weights, samples: u.samples };
-  });
-  const options = {
-    trimBeta: spec.trimBeta,
-    maxByzantine: spec.maxByzantine,
-    clipNorm: spec.clipNorm,
-    global: runner.global,
-  };
-  const t0 = performance.now();
-  const weights = runner.model.unify(spec.method, updates, options);
-  const unifyMs = performance.now() - t0;
+/** The outcome of closing a round. */
+export interface ClosedRound {
+  result: MethodResult;
+  bytes: Uint8Array;
+  participants: string[];
+}
 
-  if (spec.hubEvaluation && !runner.evaluator) runner.evaluator = runner.deps.evaluatorFor(runner.job);
-  const methods: { method: UnifyMethod; hubAccuracy: number | null; hubLoss: number | null }[] = [];
-  const evaluator = runner.evaluator;
-  const compare: UnifyMethod[] = evaluator
-    ? [spec.method, ...spec.compareMethods.filter((m) => m !== spec.method)]
-    : [spec.method];
-  for (const method of compare) {
-    let hubAccuracy: number | null = null;
-    let hubLoss: number | null = null;
-    if (evaluator) {
-      try {
-        const unified = method === spec.method ? weights : runner.model.unify(method, updates, options);
-        ({ accuracy: hubAccuracy, loss: hubLoss } = await evaluator.evaluate(unified));
-      } catch (err) {
-        log.warn(
-          'evaluation',
-          `round ${r.round}, ${method}: hub evaluation failed: ${(err as Error).message}`,
-          jobId,
-        );
-      }
-    }
-    methods.push({ method, hubAccuracy, hubLoss });
-  }
+/** What closing a round needs. */
+export interface CloseDeps {
+  store: Store;
+  log: HubLogger;
+  model: JobModel;
+  strategy: RoundStrategy;
+}
 
-  const bytes = runner.model.encode(weights);
+/** Aggregates a round's collector and stores the outcome; returns the new global weights. */
+export async function closeRound(deps: CloseDeps, r: RoundState): Promise<ClosedRound> {
+  const { store, log, strategy } = deps;
+  const { jobId, spec } = r.ctx;
+  const ids = [...r.roster.received.keys()].sort();
+  for (const h of strategy.hooks) await h.afterCollect?.(r.ctx, ids, r.collector);
+  const result = strategy.aggregate(r.ctx, r.collector);
+  const bytes = deps.model.encode(result.weights);
   const checkpointSha256 = sha256Hex(bytes);
-  store.rounds.complete(jobId, r.round, { unifyMs, methods, checkpoint: bytes, checkpointSha256 });
+  const methods = roundMethods(spec, r.evaluate).map((method) => ({
+    method,
+    hubAccuracy: null,
+    hubLoss: null,
+  }));
+  store.rounds.complete(jobId, r.round, {
+    unifyMs: result.ms,
+    methods,
+    checkpoint: bytes,
+    checkpointSha256,
+  });
   store.audit(jobId, 'hub', 'unified', {
     round: r.round,
     method: spec.method,
     participants: ids,
-    updates: ids.map((id) => r.updates.get(id)?.sha256),
+    updates: ids.map((id) => r.roster.received.get(id)?.sha256),
     checkpointSha256,
   });
-  const hubAccuracy = methods[0].hubAccuracy;
-  const acc = hubAccuracy === null ? '' : `, hub accuracy ${(hubAccuracy * 100).toFixed(2)}%`;
+  const memory =
+    r.collector.kind === 'streaming' ? '' : `, ${mb(r.collector.memoryBytes)} MB of updates kept`;
   log.info(
     'rounds',
-    `round ${r.round} unified with ${spec.method} from ${ids.length} updates in ${unifyMs.toFixed(1)} ms${acc}`,
+    `round ${r.round} unified with ${spec.method} from ${ids.length} updates in ${result.ms.toFixed(1)} ms${memory}`,
     jobId,
   );
-  return { weights, bytes, hubAccuracy };
+  return { result, bytes, participants: ids };
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
 }

@@ -3,7 +3,9 @@
  * collect one update per participant, close the round when all have reported or the deadline has
  * passed with the quorum met, unify (and compare methods on the hub test set), send the result,
  * collect evals, then stop on the target accuracy or the round limit, or start the next round.
- * Policy lives here; the math is in core/unify and the bytes in core/wire/weights-codec.
+ * The round's shape (configure, accept, aggregate, evaluate) is in strategy.ts, who is in the
+ * round in roster.ts, the per-update verdict in update-intake.ts; this file is the state machine
+ * and the sockets. The math is in core/unify and the bytes in core/wire/weights-codec.
  */
 import type { Socket } from 'socket.io';
 import type {
@@ -21,8 +23,12 @@ import type { Store } from '../db/store.ts';
 import type { HubEvents, HubLogger } from '../hub-events.ts';
 import { jobModel, sha256Hex, type JobModel } from './model-ops.ts';
 import type { HubEvaluator } from '../eval/hub-evaluator.ts';
+import { RoundScoring } from '../eval/round-scoring.ts';
 import { closeRound, type RoundState } from './round-closer.ts';
-import { intakeUpdate } from './update-intake.ts';
+import { checkUpdate } from './update-intake.ts';
+import { Roster, type ReceivedUpdate } from './roster.ts';
+import { createStrategy, type RoundContext, type RoundHooks, type RoundStrategy } from './strategy.ts';
+import { createCollector } from './unification.ts';
 import { datasetProblems } from '../federation/dataset-check.ts';
 
 export type FederationSocket = Socket<FederationClientEvents, FederationServerEvents>;
@@ -41,7 +47,12 @@ export interface RunnerDeps {
   log: HubLogger;
   /** Creates the hub-test evaluator of a job that has `hubEvaluation` (null: none). */
   evaluatorFor: (job: JobRecord) => HubEvaluator | null;
+  /** Extensions of a job's rounds (signatures, outlier scores, secure aggregation, DP). */
+  roundHooks?: (job: JobRecord) => RoundHooks[];
 }
+
+/** Console pushes of a round record during intake are coalesced to one per this many ms. */
+const PUBLISH_INTERVAL_MS = 250;
 
 /** Drives the rounds of one job. */
 export class JobRunner {
@@ -51,9 +62,14 @@ export class JobRunner {
   round: RoundState | null = null;
   global: Float32Array[];
   globalBytes: Uint8Array;
-  evaluator: HubEvaluator | null = null;
+  readonly strategy: RoundStrategy;
+  /** Hub-test scoring, run in the background while the next round trains. */
+  readonly scoring: RoundScoring;
   private evalTimer: NodeJS.Timeout | null = null;
   private evalWaiting = new Set<string>();
+  /** Accepted updates of the last closed round, so a replay is answered from memory. */
+  private previous: { round: number; received: Map<string, ReceivedUpdate> } | null = null;
+  private publishTimers = new Map<number, NodeJS.Timeout>();
 
   constructor(
     readonly deps: RunnerDeps,
@@ -61,6 +77,11 @@ export class JobRunner {
   ) {
     this.job = job;
     this.model = jobModel(job.spec);
+    this.strategy = createStrategy(deps.roundHooks?.(job) ?? []);
+    this.scoring = new RoundScoring(
+      { ...deps, published: (round) => this.publishRound(round) },
+      () => this.job,
+    );
     const saved = deps.store.rounds.checkpoint(job.id);
     if (saved) {
       this.globalBytes = saved.weights;
@@ -111,8 +132,23 @@ export class JobRunner {
     this.deps.events.emit('participant:changed', { ...rest, connected: this.conns.has(participantId) });
   }
 
+  /** Publishes a round's record soon, at most once per PUBLISH_INTERVAL_MS (intake, evals). */
+  schedulePublish(round: number): void {
+    if (this.publishTimers.has(round)) return;
+    this.publishTimers.set(
+      round,
+      setTimeout(() => {
+        this.publishTimers.delete(round);
+        this.publishRound(round);
+      }, PUBLISH_INTERVAL_MS),
+    );
+  }
+
   /** Publishes a round's current record. */
   publishRound(round: number): void {
+    const pending = this.publishTimers.get(round);
+    if (pending) clearTimeout(pending);
+    this.publishTimers.delete(round);
     const names = new Map(this.deps.store.listParticipants(this.job.id).map((p) => [p.id, p.name]));
     const rec = this.deps.store.rounds.recordOf(this.job.id, round, names);
     if (rec) this.deps.events.emit('round:changed', rec);
@@ -143,7 +179,7 @@ export class JobRunner {
     this.deps.store.updateParticipant(participantId, { state: 'offline' });
     this.deps.log.info('federation', `${conn.name} disconnected`, this.job.id);
     this.publishParticipant(participantId);
-    if (this.round) this.round.members.delete(participantId);
+    this.round?.roster.drop(participantId);
     this.evalWaiting.delete(participantId);
     this.fillQuorum();
     this.refresh();
@@ -191,20 +227,15 @@ export class JobRunner {
       return;
     }
     const r = this.round;
-    if (!r || r.phase !== 'training' || r.members.has(participantId) || r.updates.has(participantId)) return;
+    if (!r || r.phase !== 'training' || r.roster.takesPart(participantId)) return;
     // A resumed round takes newcomers; any other round only while short of its quorum (else: next round).
     if (r.open) {
-      r.members.add(participantId);
+      r.roster.add(participantId);
       this.sendRoundStart(participantId);
     } else {
       this.fillQuorum();
     }
     this.refresh();
-  }
-
-  /** Participants counted toward a round's quorum: its members and those whose update is already in. */
-  private strength(r: RoundState): number {
-    return new Set([...r.members, ...r.updates.keys()]).size;
   }
 
   /**
@@ -214,10 +245,7 @@ export class JobRunner {
   private fillQuorum(): void {
     const r = this.round;
     if (!r || r.phase !== 'training') return;
-    for (const id of this.readyIds()) {
-      if (this.strength(r) >= this.job.spec.minParticipants) return;
-      if (r.members.has(id) || r.updates.has(id)) continue;
-      r.members.add(id);
+    for (const id of r.roster.fillQuorum(this.readyIds(), this.job.spec.minParticipants)) {
       this.sendRoundStart(id);
       this.deps.log.info(
         'rounds',
@@ -244,28 +272,48 @@ export class JobRunner {
     });
   }
 
-  /** Starts round `n` with every ready participant, sending them the global weights. */
-  startRound(n: number, open = false): void {
-    const spec = this.job.spec;
-    const deadline = Date.now() + spec.roundDeadlineSec * 1000;
-    this.deps.store.rounds.start(this.job.id, n, spec.method, deadline);
-    this.round = {
+  /** The context every strategy step of round `n` sees. */
+  private context(n: number): RoundContext {
+    return { jobId: this.job.id, spec: this.job.spec, round: n, global: this.global };
+  }
+
+  /** A fresh round state: empty roster, a collector for the round's methods, the deadline timer. */
+  private newRound(n: number, deadline: number, open: boolean): RoundState {
+    const ctx = this.context(n);
+    const evaluate = this.scoring.scores(n);
+    return {
       round: n,
+      ctx,
       phase: 'training',
-      members: new Set(this.readyIds()),
-      updates: new Map(),
+      roster: new Roster(),
+      collector: this.strategy.collector(ctx, (keep) =>
+        createCollector(this.job.spec, this.model.manifest, ctx.global, evaluate, keep),
+      ),
+      evaluate,
       deadline,
       deadlinePassed: false,
       open,
       timer: setTimeout(() => this.onDeadline(), Math.max(0, deadline - Date.now())),
     };
+  }
+
+  /** Starts round `n` with the participants the strategy picks, sending them the global weights. */
+  startRound(n: number, open = false): void {
+    const spec = this.job.spec;
+    const plan = this.strategy.configureRound(this.context(n), this.readyIds(), Date.now());
+    this.deps.store.rounds.start(this.job.id, n, spec.method, plan.deadline);
+    const r = this.newRound(n, plan.deadline, open);
+    for (const id of plan.participants) r.roster.add(id);
+    this.round = r;
     this.setJob({ status: 'running', currentRound: n });
+    const ready = this.readyIds().length;
+    const sampled = plan.participants.length < ready ? ` (sampled from ${ready} ready)` : '';
     this.deps.log.info(
       'rounds',
-      `round ${n} started with ${this.round.members.size} participants`,
+      `round ${n} started with ${r.roster.memberCount} participants${sampled}`,
       this.job.id,
     );
-    for (const id of this.round.members) this.sendRoundStart(id);
+    for (const id of r.roster.memberIds()) this.sendRoundStart(id);
     this.publishRound(n);
     this.refresh();
   }
@@ -278,29 +326,16 @@ export class JobRunner {
       this.afterEvals(n, true);
       return;
     }
-    const updates: RoundState['updates'] = new Map();
+    const r = this.newRound(n, stored.deadline, true);
     for (const u of this.deps.store.rounds.updates(this.job.id, n)) {
       if (!u.weights) continue;
-      updates.set(u.participantId, {
-        samples: u.samples,
-        weights: this.model.decode(u.weights),
-        bytes: u.bytes,
-        sha256: u.sha256,
-      });
+      r.collector.add(u.participantId, { weights: this.model.decode(u.weights), samples: u.samples });
+      r.roster.receive(u.participantId, { samples: u.samples, bytes: u.bytes, sha256: u.sha256 });
     }
-    this.round = {
-      round: n,
-      phase: 'training',
-      members: new Set(),
-      updates,
-      deadline: stored.deadline,
-      deadlinePassed: false,
-      open: true,
-      timer: setTimeout(() => this.onDeadline(), Math.max(0, stored.deadline - Date.now())),
-    };
+    this.round = r;
     this.deps.log.info(
       'rounds',
-      `resumed round ${n} after a restart (${updates.size} updates kept)`,
+      `resumed round ${n} after a restart (${r.roster.receivedCount} updates kept)`,
       this.job.id,
     );
     this.refresh();
@@ -313,9 +348,54 @@ export class JobRunner {
     this.refresh();
   }
 
-  /** `round:update`: checks round, size and weights; stores it once; closes the round when complete. */
+  /** `round:update`: gets the intake verdict; an accepted update is stored once and folded in. */
   update(participantId: string, msg: RoundUpdate): Ack<{ bytes: number; sha256: string }> {
-    return intakeUpdate(this, participantId, msg);
+    const r = this.round;
+    const sha256 = sha256Hex(msg.weights);
+    const verdict = checkUpdate({
+      round: r,
+      jobStatus: this.job.status,
+      participantId,
+      msg,
+      sha256,
+      maxBytes: this.model.maxBytes,
+      decode: (bytes) => this.model.decode(bytes),
+      strategy: this.strategy,
+      earlierOf: (round, id) =>
+        this.previous?.round === round
+          ? (this.previous.received.get(id) ?? null)
+          : this.deps.store.rounds.updateOf(this.job.id, round, id),
+    });
+    const name = this.conns.get(participantId)?.name ?? participantId;
+    if (!verdict.accept) {
+      if (verdict.replay) return { ok: true, bytes: verdict.bytes, sha256: verdict.sha256 };
+      if (verdict.logged)
+        this.deps.log.warn('federation', `bad weights from ${name}: ${verdict.logged}`, this.job.id);
+      return { ok: false, code: verdict.code, error: verdict.reason };
+    }
+    if (!r) return { ok: false, code: 'internal', error: 'The round closed while your update was checked.' };
+    const { bytes } = verdict;
+    this.deps.store.rounds.putUpdate(this.job.id, r.round, {
+      participantId,
+      samples: msg.samples,
+      metrics: msg.metrics,
+      bytes,
+      sha256,
+      weights: msg.weights,
+    });
+    r.collector.add(participantId, verdict.update);
+    r.roster.receive(participantId, { samples: msg.samples, bytes, sha256 });
+    this.strategy.accepted(r.ctx, { participantId, msg, bytes, sha256, update: verdict.update });
+    this.deps.store.audit(this.job.id, participantId, 'update', {
+      round: r.round,
+      samples: msg.samples,
+      bytes,
+      sha256,
+    });
+    this.deps.log.info('rounds', `round ${r.round}: update from ${name} (${bytes} bytes)`, this.job.id);
+    this.schedulePublish(r.round);
+    setImmediate(() => this.refresh());
+    return { ok: true, bytes, sha256 };
   }
 
   /** `round:eval`: a participant's local accuracy of the unified model. */
@@ -327,7 +407,7 @@ export class JobRunner {
       return { ok: false, code: 'wrong-round', error: `Round ${msg.round} has not been unified yet.` };
     }
     this.deps.store.rounds.putEval(this.job.id, msg.round, participantId, msg);
-    this.publishRound(msg.round);
+    this.schedulePublish(msg.round);
     if (this.round?.round === msg.round && this.round.phase === 'evaluating') {
       this.evalWaiting.delete(participantId);
       if (this.evalWaiting.size === 0) this.finishEvals();
@@ -347,32 +427,36 @@ export class JobRunner {
     const r = this.round;
     if (!r || r.phase !== 'training' || this.job.status !== 'running') return;
     const min = this.job.spec.minParticipants;
-    const allIn = r.members.size > 0 && [...r.members].every((id) => r.updates.has(id));
-    if (r.updates.size >= min && (allIn || r.deadlinePassed)) {
+    const { roster } = r;
+    if (roster.receivedCount >= min && (roster.allIn() || r.deadlinePassed)) {
       void this.close(r);
       return;
     }
-    const pending = [...r.members].filter((id) => !r.updates.has(id)).length;
-    let detail = `round ${r.round}: ${r.updates.size} of ${r.members.size} updates in`;
-    if (this.strength(r) < min) {
-      detail = `round ${r.round} waits: ${min} participants needed, ${r.members.size} in the round and ${r.updates.size} updates in; waiting for participants to (re)connect`;
+    let detail = `round ${r.round}: ${roster.receivedCount} of ${roster.memberCount} updates in`;
+    if (roster.strength < min) {
+      detail = `round ${r.round} waits: ${min} participants needed, ${roster.memberCount} in the round and ${roster.receivedCount} updates in; waiting for participants to (re)connect`;
     } else if (r.deadlinePassed) {
-      detail = `round ${r.round}: deadline passed, waiting for the quorum (${r.updates.size} of ${min} updates)`;
-    } else if (pending > 0) {
-      detail += `, ${pending} training`;
+      detail = `round ${r.round}: deadline passed, waiting for the quorum (${roster.receivedCount} of ${min} updates)`;
+    } else if (roster.pending > 0) {
+      detail += `, ${roster.pending} training`;
     }
     if (detail !== this.job.statusDetail) this.setJob({ statusDetail: detail });
   }
 
+  /** Closes a round: the job method's weights go to every participant at once; scoring follows. */
   private async close(r: RoundState): Promise<void> {
     r.phase = 'unifying';
     clearTimeout(r.timer);
-    this.setJob({ statusDetail: `round ${r.round}: unifying ${r.updates.size} updates` });
+    this.setJob({ statusDetail: `round ${r.round}: unifying ${r.roster.receivedCount} updates` });
     try {
-      const result = await closeRound(this, r);
+      const closed = await closeRound(
+        { store: this.deps.store, log: this.deps.log, model: this.model, strategy: this.strategy },
+        r,
+      );
       if (this.round !== r || !this.isActive()) return;
-      this.global = result.weights;
-      this.globalBytes = result.bytes;
+      this.global = closed.result.weights;
+      this.globalBytes = closed.bytes;
+      this.previous = { round: r.round, received: r.roster.received };
       r.phase = 'evaluating';
       for (const [id, conn] of this.conns) {
         if (!conn.ready) continue;
@@ -381,10 +465,12 @@ export class JobRunner {
           round: r.round,
           method: this.job.spec.method,
           weights: this.globalBytes,
-          hubAccuracy: result.hubAccuracy,
+          // Scored in the background (evaluation-queue.ts); the round record gets it when ready.
+          hubAccuracy: null,
         });
-        if (r.updates.has(id)) this.evalWaiting.add(id);
+        if (r.roster.received.has(id)) this.evalWaiting.add(id);
       }
+      if (r.evaluate) this.scoring.enqueue(r.round, r.collector, closed.result.weights);
       this.publishRound(r.round);
       this.setJob({ statusDetail: `round ${r.round}: unified, waiting for participants' evaluations` });
       if (this.evalWaiting.size === 0) this.finishEvals();
@@ -418,16 +504,24 @@ export class JobRunner {
     const evals = [...this.deps.store.rounds.evals(this.job.id, n).values()];
     const target = spec.targetAccuracy;
     if (n > 0 && target !== undefined && evals.length > 0 && evals.every((e) => e.accuracy >= target)) {
-      this.end(
-        'completed',
+      void this.complete(
         `target accuracy ${target} reached at every participant in round ${n}`,
         'target-reached',
       );
     } else if (n >= spec.rounds) {
-      this.end('completed', `all ${spec.rounds} rounds done`, 'round-limit');
+      void this.complete(`all ${spec.rounds} rounds done`, 'round-limit');
     } else {
       this.startRound(n + 1, resumed);
     }
+  }
+
+  /** Completes the job once the background evaluations are stored (the record is then final). */
+  private async complete(detail: string, reason: JobEnd['reason']): Promise<void> {
+    if (this.scoring.pending > 0) {
+      this.setJob({ statusDetail: `${detail}; scoring the last rounds on the hub test set` });
+      await this.scoring.drain();
+    }
+    if (this.isActive()) this.end('completed', detail, reason);
   }
 
   /** Ends the job: stores why, tells participants and consoles. */
@@ -441,8 +535,8 @@ export class JobRunner {
     for (const conn of this.conns.values()) {
       conn.socket.emit('job:end', { jobId: this.job.id, reason: reason ?? 'aborted', finalRound });
     }
-    void this.evaluator?.close();
-    this.evaluator = null;
+    // Scores still queued (an abort) stay null rather than being awaited: the job is over.
+    void this.scoring.close();
   }
 
   /** Stops timers (hub shutdown or job end); the state stays in the store for a restart. */
@@ -450,5 +544,7 @@ export class JobRunner {
     if (this.round) clearTimeout(this.round.timer);
     if (this.evalTimer) clearTimeout(this.evalTimer);
     this.evalTimer = null;
+    for (const t of this.publishTimers.values()) clearTimeout(t);
+    this.publishTimers.clear();
   }
 }

@@ -1,0 +1,135 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Store } from '../../../hub/db/store.ts';
+import { HubEvents, HubLogger } from '../../../hub/hub-events.ts';
+import { JobRunner, type FederationSocket } from '../../../hub/rounds/round-coordinator.ts';
+import type { HubEvaluator } from '../../../hub/eval/hub-evaluator.ts';
+import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
+import { encodeWeights } from '../../../core/wire/weights-codec.ts';
+import { weightManifest } from '../../../core/model/manifest.ts';
+import type { RoundRecord } from '../../../core/wire/protocol.ts';
+
+const MODEL = {
+  name: 'tiny',
+  inputShape: [4, 4, 1] as [number, number, number],
+  numClasses: 3,
+  layers: [
+    { type: 'flatten' as const },
+    { type: 'dense' as const, units: 3, activation: 'softmax' as const },
+  ],
+};
+const manifest = weightManifest(MODEL);
+const weights = (v: number) =>
+  manifest.map((t) => new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(v));
+const metrics = {
+  loss: 1,
+  accuracy: 0.5,
+  testLoss: null,
+  testAccuracy: null,
+  samplesPerSec: 1,
+  durationMs: 1,
+};
+const dataset = {
+  inputShape: [4, 4, 1] as [number, number, number],
+  numClasses: 3,
+  classCounts: [],
+  trainSamples: 10,
+  testSamples: 0,
+};
+
+/** A socket that records what the hub sends it, in one log shared by all. */
+function fakeSocket(id: string, log: string[]): FederationSocket {
+  return {
+    id,
+    data: {},
+    emit: (event: string, msg: { round?: number }) => {
+      log.push(`${id} ${event}${msg?.round ? ` ${msg.round}` : ''}`);
+      return true;
+    },
+    join: () => undefined,
+    disconnect: () => undefined,
+  } as unknown as FederationSocket;
+}
+
+/** An evaluator whose answers the test releases by hand. */
+function heldEvaluator(log: string[]) {
+  const held: (() => void)[] = [];
+  const evaluator: HubEvaluator = {
+    evaluate: () =>
+      new Promise((resolve) => {
+        log.push('evaluate');
+        held.push(() => resolve({ accuracy: 0.75, loss: 0.5 }));
+      }),
+    close: async () => undefined,
+  };
+  return { evaluator, held };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe('round runner: hub evaluation off the critical path', () => {
+  let store: Store | null = null;
+  afterEach(() => store?.close());
+
+  it('sends the unified weights and starts the next round before the hub has scored the last one', async () => {
+    store = new Store(':memory:');
+    const log: string[] = [];
+    const events = new HubEvents();
+    const changed: RoundRecord[] = [];
+    events.on('round:changed', (r) => changed.push(r));
+    const spec = jobSpecSchema.parse({
+      name: 'eval later',
+      model: MODEL,
+      rounds: 2,
+      compareMethods: ['avg', 'max'],
+      hubEvaluation: { data: 'fashion-mnist' },
+    });
+    const job = store.createJob(spec);
+    const { evaluator, held } = heldEvaluator(log);
+    const runner = new JobRunner(
+      { store, events, log: new HubLogger(store, events, 'silent'), evaluatorFor: () => evaluator },
+      job,
+    );
+    const ids = ['a', 'b'].map((name) => {
+      const p = store!.upsertParticipant({ jobId: job.id, inviteId: `i-${name}`, instanceId: name, name });
+      runner.attach(p.id, name, fakeSocket(name, log));
+      expect(runner.ready(p.id, { dataset, backend: { backend: 'cpu', device: 't', notes: [] } })).toEqual({
+        ok: true,
+      });
+      return p.id;
+    });
+    await tick();
+    expect(log).toContain('a round:start 1');
+    ids.forEach((id, i) =>
+      expect(
+        runner.update(id, {
+          jobId: job.id,
+          round: 1,
+          samples: 5,
+          metrics,
+          weights: new Uint8Array(encodeWeights(manifest, weights(i))),
+        }).ok,
+      ).toBe(true),
+    );
+    await tick();
+    for (const id of ids) runner.evalReport(id, { round: 1, accuracy: 0.5, loss: 1, samples: 5 });
+    await tick();
+
+    // Round 2 is training while round 1's scoring is still held.
+    expect(log.indexOf('a round:unified 1')).toBeLessThan(log.indexOf('a round:start 2'));
+    expect(log.indexOf('evaluate')).toBeGreaterThanOrEqual(0);
+    expect(store.rounds.records(job.id, new Map())[0].hubAccuracy).toBeNull();
+
+    while (held.length) {
+      held.shift()?.();
+      await tick();
+    }
+    const [r1] = store.rounds.records(job.id, new Map());
+    expect(r1.methods).toEqual([
+      { method: 'avg', hubAccuracy: 0.75, hubLoss: 0.5 },
+      { method: 'max', hubAccuracy: 0.75, hubLoss: 0.5 },
+    ]);
+    expect(r1.evalMs).toBeGreaterThanOrEqual(0);
+    expect(changed.some((r) => r.round === 1 && r.hubAccuracy === 0.75)).toBe(true);
+    runner.stopTimers();
+  });
+});
