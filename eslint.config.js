@@ -17,6 +17,18 @@ const nodeBuiltins = [
   'tls',
   'zlib',
 ];
+// core/train modules the GPU engine page bundles (tfjs only, no Node), and what they import.
+const browserSafeTrain = [
+  'batch-trainer',
+  'self-test',
+  'kernel-probes',
+  'gpu-gradients',
+  'fast-step',
+  'wasm-gradients',
+  'conv-grad',
+  'pool-grad',
+  'kernel-utils',
+];
 const restrictRegex = (regexes, message) => ({
   'no-restricted-imports': ['error', { patterns: regexes.map((regex) => ({ regex, message })) }],
 });
@@ -78,6 +90,26 @@ export default tseslint.config(
     ),
   },
   {
+    // The GPU engine page is the one renderer page that trains: it bundles core/train's browser-safe
+    // modules (tfjs only), named one by one so that a Node-only module of core/train still fails here.
+    files: ['renderer/gpu-engine/**'],
+    rules: restrictRegex(
+      [
+        '^node:',
+        `^(${nodeBuiltins.join('|')})$`,
+        '^electron',
+        '/core/(data|participant)/',
+        `/core/train/(?!(${browserSafeTrain.join('|')})\\.ts$)`,
+        '/(hub|cli|electron)/',
+        '^@tensorflow/tfjs-node',
+        '^@tensorflow/tfjs-backend-wasm',
+        '^better-sqlite3$',
+        '^socket\\.io$',
+      ],
+      'The GPU engine page runs in a sandboxed browser: it may use core/train only through its browser-safe modules.',
+    ),
+  },
+  {
     files: ['core/unify/**'],
     rules: restrictRegex(['^(?!\\./)'], 'core/unify is pure: it imports nothing outside itself.'),
   },
@@ -99,5 +131,20 @@ export default tseslint.config(
   {
     files: ['bin/**', 'scripts/**/*.js', '*.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // After the core/** rule, which this one extends (the later config of a rule wins).
+    files: browserSafeTrain.map((name) => `core/train/${name}.ts`),
+    rules: restrictRegex(
+      [
+        '^node:',
+        `^(${nodeBuiltins.join('|')})$`,
+        '^@tensorflow/tfjs-node',
+        '/core/(data|participant)/',
+        '/(hub|renderer|electron|cli)/',
+        '^electron$',
+      ],
+      'This core/train module is bundled into the GPU engine page: tfjs and core/model only, no Node.',
+    ),
   },
 );
