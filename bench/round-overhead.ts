@@ -1,156 +1,170 @@
 /**
- * Round overhead of the hub on loopback: K lightweight socket.io participants (no training) send
- * valid encoded PAPER_CNN updates as soon as a round starts; we measure, on the client side, the
- * time from the last update being sent to the unified weights arriving at every participant,
- * and read the hub's own unify time (RoundRecord.unifyMs). No hub evaluation, so this is pure
- * transport + validation + unification + checkpoint cost. Also reports bytes on the wire per update.
+ * Round overhead of a real hub on TLS loopback, measured from outside it: the hub runs in its own
+ * process, K lightweight participants (no training; ready-made PAPER_CNN updates) are spread over
+ * several client processes. Per round: the time from the last update sent to the unified weights
+ * at every participant (client clocks, epoch ms, comparable across processes on one machine), the
+ * hub's own unify time (RoundRecord.unifyMs), the hub's peak RSS, and the payload bytes up/down.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { io, type Socket } from 'socket.io-client';
-import { startHub } from '../hub/index.ts';
-import { initialWeights } from '../core/model/init.ts';
-import { weightManifest, paramCount } from '../core/model/manifest.ts';
+import { fileURLToPath } from 'node:url';
+import { paramCount } from '../core/model/manifest.ts';
 import { PAPER_CNN } from '../core/model/spec.ts';
-import { pinnedTlsOptions } from '../core/net/pinned-tls.ts';
-import { payloadDigest } from '../core/participant/outbound-log.ts';
-import { encodeWeights } from '../core/wire/weights-codec.ts';
-import { FEDERATION_NAMESPACE, PROTOCOL_VERSION, type Ack, type RoundRecord } from '../core/wire/protocol.ts';
+import type { UnifyMethod } from '../core/unify/types.ts';
 import { HubClient } from '../cli/simulate/hub-client.ts';
+import type { BenchClientReply, BenchHubReply, BenchHubRequest, BenchRoundTimes } from './round-messages.ts';
 
 export interface RoundOverheadResult {
   participants: number;
   rounds: number;
   params: number;
-  /** Encoded weights per update. */
-  weightBytes: number;
   /** The whole round:update payload (weights + JSON fields) per participant per round. */
   updateBytes: number;
   /** Client side: last round:update sent → round:unified received by all, per round (ms). */
   clientMs: number[];
-  /** Hub side: RoundRecord.unifyMs per round (validation excluded: unify + checkpoint encode). */
+  /** Hub side: RoundRecord.unifyMs per round (the job method's result from the collector). */
   hubUnifyMs: (number | null)[];
+  /** Peak resident memory of the hub process during the measurement (MiB). */
+  hubRssMb: number;
+  /** Payload bytes the participants sent (updates) and received (round:start + round:unified). */
+  bytesUp: number;
+  bytesDown: number;
 }
 
-const now = () => performance.now();
+/** Options of one measurement. */
+export interface RoundOverheadOptions {
+  rounds?: number;
+  method?: UnifyMethod;
+  /** Client processes (default: one per 250 participants, at least 1, at most 4). */
+  clientProcesses?: number;
+  /** Folder for a V8 CPU profile of the hub process (`--cpu-prof`). */
+  profileDir?: string;
+}
 
-/** Runs `rounds` rounds with `participants` raw clients against a fresh in-process hub. */
-export async function measureRoundOverhead(participants: number, rounds = 3): Promise<RoundOverheadResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'fedunify-bench-round-'));
-  const hub = await startHub({
-    dataDir: dir,
-    port: 0,
-    host: '127.0.0.1',
-    quiet: true,
-    rateLimit: { burst: 1000, perSec: 1000 },
+const BOOT = fileURLToPath(new URL('./child-boot.js', import.meta.url));
+const HUB_CHILD = fileURLToPath(new URL('./round-hub-child.ts', import.meta.url));
+const CLIENT_CHILD = fileURLToPath(new URL('./round-client-child.ts', import.meta.url));
+
+/** The next IPC message of a child that satisfies `pick`; rejects when the child exits first. */
+function nextMessage<T, R>(child: ChildProcess, pick: (m: T) => R | undefined): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: T): void => {
+      const r = pick(m);
+      if (r === undefined) return;
+      cleanup();
+      resolve(r);
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`bench child exited (code ${code}) before answering`));
+    };
+    const cleanup = (): void => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
   });
-  const sockets: Socket[] = [];
+}
+
+/** Runs `rounds` rounds with `participants` clients against a fresh hub process. */
+export async function measureRoundOverhead(
+  participants: number,
+  opts: RoundOverheadOptions = {},
+): Promise<RoundOverheadResult> {
+  const rounds = opts.rounds ?? 3;
+  const dir = mkdtempSync(join(tmpdir(), 'fedunify-bench-round-'));
+  const execArgv = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
+  const hub = fork(BOOT, [HUB_CHILD, join(dir, 'hub')], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const clients: ChildProcess[] = [];
   try {
-    const client = new HubClient(hub.url, hub.fingerprint);
-    await client.login(hub.operator.username, hub.operator.password ?? '');
+    const info = await nextMessage(hub, (m: BenchHubReply) => (m.type === 'ready' ? m : undefined));
+    const client = new HubClient(info.url, info.fingerprint);
+    await client.login(info.username, info.password);
+    const method = opts.method ?? 'avg';
     const job = await client.createJob({
       name: `bench round ×${participants}`,
       rounds,
-      method: 'avg',
-      compareMethods: ['avg'],
+      method,
+      compareMethods: [method],
       minParticipants: participants,
+      roundDeadlineSec: 3600,
       seed: 1,
     });
-    const manifest = weightManifest(PAPER_CNN);
-    const base = initialWeights(PAPER_CNN, 1);
-    const tls = await pinnedTlsOptions(hub.url, hub.fingerprint ?? '');
-    const sent = new Map<number, number[]>();
-    const unified = new Map<number, number[]>();
-    let updateBytes = 0;
-    let weightBytes = 0;
-    const done: Promise<void>[] = [];
+    const tokens: string[] = [];
     for (let i = 0; i < participants; i++) {
-      // Each participant's update differs a little, so unification does real work.
-      const weights = encodeWeights(
-        manifest,
-        base.map((w) => w.map((v, j) => v + ((i + j) % 7) * 1e-4)),
-      );
-      weightBytes = weights.byteLength;
+      // One invite per participant, as separate organizations would have.
       const { invite } = await client.createInvite(`B${i + 1}`, job.id);
-      const token = JSON.parse(Buffer.from(invite.slice('fedunify1.'.length), 'base64url').toString('utf8'))
-        .token as string;
-      const socket = io(new URL(FEDERATION_NAMESPACE, hub.url).toString(), {
-        transports: ['websocket'],
-        reconnection: false,
-        auth: { token, protocolVersion: PROTOCOL_VERSION, instanceId: `bench-${i}` },
-        ...tls,
-      } as Record<string, unknown>);
-      sockets.push(socket);
+      const payload = JSON.parse(
+        Buffer.from(invite.slice('fedunify1.'.length), 'base64url').toString('utf8'),
+      );
+      tokens.push((payload as { token: string }).token);
+    }
+    const procs = Math.max(
+      1,
+      Math.min(opts.clientProcesses ?? Math.ceil(participants / 250), 4, participants),
+    );
+    const per = Math.ceil(participants / procs);
+    hub.send({ type: 'reset-rss' } satisfies BenchHubRequest);
+    const done: Promise<Extract<BenchClientReply, { type: 'done' }>>[] = [];
+    for (let p = 0; p < procs; p++) {
+      const child = fork(BOOT, [CLIENT_CHILD], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      clients.push(child);
       done.push(
-        new Promise<void>((resolve, reject) => {
-          socket.on('connect_error', (err) => reject(err));
-          socket.on('job:assign', () => {
-            socket.emit(
-              'participant:ready',
-              {
-                dataset: {
-                  inputShape: [28, 28, 1],
-                  numClasses: 10,
-                  classCounts: Array(10).fill(10),
-                  trainSamples: 100,
-                  testSamples: 10,
-                },
-                backend: { backend: 'none', device: 'bench client', notes: [] },
-              },
-              () => undefined,
-            );
-          });
-          socket.on('round:start', (msg: { round: number; jobId: string }) => {
-            const update = {
-              jobId: msg.jobId,
-              round: msg.round,
-              samples: 100,
-              metrics: {
-                loss: 1,
-                accuracy: 0.5,
-                testLoss: null,
-                testAccuracy: null,
-                samplesPerSec: 0,
-                durationMs: 0,
-              },
-              weights,
-            };
-            updateBytes = payloadDigest(update).bytes;
-            (sent.get(msg.round) ?? sent.set(msg.round, []).get(msg.round)!).push(now());
-            socket.emit('round:update', update, (res: Ack) => {
-              if (!res.ok) reject(new Error(`update refused: ${res.error}`));
-            });
-          });
-          socket.on('round:unified', (msg: { round: number; jobId: string }) => {
-            (unified.get(msg.round) ?? unified.set(msg.round, []).get(msg.round)!).push(now());
-            socket.emit(
-              'round:eval',
-              { jobId: msg.jobId, round: msg.round, accuracy: 0.5, loss: 1, samples: 10 },
-              () => undefined,
-            );
-          });
-          socket.on('job:end', () => resolve());
+        nextMessage(child, (m: BenchClientReply) => {
+          if (m.type === 'error') throw new Error(m.message);
+          return m.type === 'done' ? m : undefined;
         }),
       );
+      child.send({
+        type: 'start',
+        url: info.url,
+        fingerprint: info.fingerprint,
+        tokens: tokens.slice(p * per, (p + 1) * per),
+        offset: p * per,
+      });
     }
-    await Promise.all(done);
-    const records: RoundRecord[] = await client.rounds(job.id);
-    const clientMs = [...sent.keys()]
-      .sort((a, b) => a - b)
-      .map((r) => Math.max(...(unified.get(r) ?? [NaN])) - Math.max(...sent.get(r)!));
+    const reports = await Promise.all(done);
+    const records = await client.rounds(job.id);
+    hub.send({ type: 'rss' } satisfies BenchHubRequest);
+    const rss = await nextMessage(hub, (m: BenchHubReply) => (m.type === 'rss' ? m.peakMb : undefined));
+    const byRound = new Map<number, BenchRoundTimes>();
+    for (const t of reports.flatMap((r) => r.rounds)) {
+      const acc = byRound.get(t.round) ?? { round: t.round, lastSent: 0, lastUnified: 0, unified: 0 };
+      byRound.set(t.round, {
+        round: t.round,
+        lastSent: Math.max(acc.lastSent, t.lastSent),
+        lastUnified: Math.max(acc.lastUnified, t.lastUnified),
+        unified: acc.unified + t.unified,
+      });
+    }
+    const clientMs = [...byRound.values()]
+      .sort((a, b) => a.round - b.round)
+      .map((t) => (t.unified === participants ? t.lastUnified - t.lastSent : NaN));
     return {
       participants,
       rounds,
       params: paramCount(PAPER_CNN),
-      weightBytes,
-      updateBytes,
+      updateBytes: reports[0]?.updateBytes ?? 0,
       clientMs,
       hubUnifyMs: records.map((r) => r.unifyMs),
+      hubRssMb: rss,
+      bytesUp: reports.reduce((a, r) => a + r.bytesUp, 0),
+      bytesDown: reports.reduce((a, r) => a + r.bytesDown, 0),
     };
   } finally {
-    for (const s of sockets) s.disconnect();
-    await hub.close();
+    for (const c of clients) if (c.exitCode === null) c.kill();
+    if (hub.exitCode === null) {
+      const exited = new Promise((r) => hub.once('exit', r));
+      hub.send({ type: 'stop' } satisfies BenchHubRequest);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+      if (hub.exitCode === null) hub.kill();
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }

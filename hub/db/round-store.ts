@@ -1,9 +1,11 @@
 /**
  * Rounds in SQLite: when each started and finished, every update's size, hash and metrics (the
- * weights themselves only until the round is unified, so a restarted hub can still use them),
- * each method's hub accuracy, participants' evals, and the global weights after every round.
+ * weights themselves only until the round is unified, so a restarted hub can still use them: in
+ * files, see update-blobs.ts), each method's hub accuracy, participants' evals, and the global
+ * weights after every round. Statements are prepared once (a prepare costs more than the insert).
  */
 import type Database from 'better-sqlite3';
+import { UpdateBlobs } from './update-blobs.ts';
 import type { LocalMetrics, RoundRecord } from '../../core/wire/protocol.ts';
 import type { UnifyMethod } from '../../core/unify/types.ts';
 
@@ -37,7 +39,28 @@ interface UpdateRow {
 
 /** Round-level tables of the hub database. */
 export class RoundStore {
-  constructor(private readonly db: Database.Database) {}
+  private readonly blobs: UpdateBlobs;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Updates being written (participant of a round), so a second put for it is refused at once. */
+  private readonly writing = new Set<string>();
+
+  /** `dataDir` null: update weights stay in memory (a ':memory:' store). */
+  constructor(
+    private readonly db: Database.Database,
+    dataDir: string | null = null,
+  ) {
+    this.blobs = new UpdateBlobs(dataDir);
+  }
+
+  /** A prepared statement, cached by its SQL. */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
 
   /** Records the start of a round (or, after a restart, leaves an existing start as it was). */
   start(jobId: string, round: number, method: UnifyMethod, deadline: number): void {
@@ -70,14 +93,20 @@ export class RoundStore {
     };
   }
 
-  /** Stores an update; returns false when this participant already sent one for the round. */
-  putUpdate(jobId: string, round: number, u: StoredUpdate): boolean {
-    const res = this.db
-      .prepare(
+  /**
+   * Stores an update: its weights first (off the event loop), then its row, so a row always has its
+   * weights until the round is unified. Resolves false when this participant already sent one.
+   */
+  async putUpdate(jobId: string, round: number, u: StoredUpdate): Promise<boolean> {
+    const key = `${jobId}/${round}/${u.participantId}`;
+    if (this.writing.has(key) || this.updateOf(jobId, round, u.participantId)) return false;
+    this.writing.add(key);
+    try {
+      if (u.weights) await this.blobs.put(jobId, round, u.participantId, u.weights);
+      const res = this.sql(
         `INSERT INTO updates (job_id, round, participant_id, samples, metrics, bytes, sha256, weights, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      )
-      .run(
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING`,
+      ).run(
         jobId,
         round,
         u.participantId,
@@ -85,27 +114,27 @@ export class RoundStore {
         JSON.stringify(u.metrics),
         u.bytes,
         u.sha256,
-        u.weights,
         new Date().toISOString(),
       );
-    return res.changes > 0;
+      return res.changes > 0;
+    } finally {
+      this.writing.delete(key);
+    }
   }
 
   /** This participant's update of a round without its weights (replays after a restart), or null. */
   updateOf(jobId: string, round: number, participantId: string): { bytes: number; sha256: string } | null {
-    const row = this.db
-      .prepare('SELECT bytes, sha256 FROM updates WHERE job_id = ? AND round = ? AND participant_id = ?')
-      .get(jobId, round, participantId) as { bytes: number; sha256: string } | undefined;
+    const row = this.sql(
+      'SELECT bytes, sha256 FROM updates WHERE job_id = ? AND round = ? AND participant_id = ?',
+    ).get(jobId, round, participantId) as { bytes: number; sha256: string } | undefined;
     return row ?? null;
   }
 
   /** The updates of a round without their weights, by participant id. */
   summaries(jobId: string, round: number): Omit<StoredUpdate, 'weights'>[] {
-    const rows = this.db
-      .prepare(
-        'SELECT participant_id, samples, metrics, bytes, sha256 FROM updates WHERE job_id = ? AND round = ? ORDER BY participant_id',
-      )
-      .all(jobId, round) as Omit<UpdateRow, 'weights'>[];
+    const rows = this.sql(
+      'SELECT participant_id, samples, metrics, bytes, sha256 FROM updates WHERE job_id = ? AND round = ? ORDER BY participant_id',
+    ).all(jobId, round) as Omit<UpdateRow, 'weights'>[];
     return rows.map((r) => ({
       participantId: r.participant_id,
       samples: r.samples,
@@ -115,19 +144,26 @@ export class RoundStore {
     }));
   }
 
-  /** The updates of a round, by participant id. */
+  /** The updates of a round with their weights (null once the round is unified), by participant id. */
   updates(jobId: string, round: number): StoredUpdate[] {
-    const rows = this.db
-      .prepare('SELECT * FROM updates WHERE job_id = ? AND round = ? ORDER BY participant_id')
-      .all(jobId, round) as UpdateRow[];
+    const rows = this.sql('SELECT * FROM updates WHERE job_id = ? AND round = ? ORDER BY participant_id').all(
+      jobId,
+      round,
+    ) as UpdateRow[];
     return rows.map((r) => ({
       participantId: r.participant_id,
       samples: r.samples,
       metrics: JSON.parse(r.metrics) as LocalMetrics,
       bytes: r.bytes,
       sha256: r.sha256,
-      weights: r.weights ? new Uint8Array(r.weights) : null,
+      // Rows written before update-blobs.ts kept their weights in the row.
+      weights: r.weights ? new Uint8Array(r.weights) : this.blobs.get(jobId, round, r.participant_id),
     }));
+  }
+
+  /** Deletes the stored update weights of a job (when the job is deleted). */
+  dropJob(jobId: string): void {
+    this.blobs.dropJob(jobId);
   }
 
   /** Stores the global weights after `round` (0: the initial weights). */
@@ -178,8 +214,11 @@ export class RoundStore {
       );
       for (const m of result.methods) put.run(jobId, round, m.method, m.hubAccuracy, m.hubLoss);
       this.putCheckpoint(jobId, round, result.checkpoint, result.checkpointSha256);
-      this.db.prepare('UPDATE updates SET weights = NULL WHERE job_id = ? AND round = ?').run(jobId, round);
+      this.db
+        .prepare('UPDATE updates SET weights = NULL WHERE job_id = ? AND round = ? AND weights IS NOT NULL')
+        .run(jobId, round);
     })();
+    void this.blobs.dropRound(jobId, round).catch(() => undefined);
   }
 
   /** Stores the hub-test scores of a round's methods when its (background) evaluation is done. */

@@ -125,7 +125,7 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('synchronous = NORMAL');
     migrate(this.db);
-    this.rounds = new RoundStore(this.db);
+    this.rounds = new RoundStore(this.db, dataDir === ':memory:' ? null : dataDir);
   }
 
   /** Closes the database. */
@@ -208,6 +208,7 @@ export class Store {
       this.db.prepare('DELETE FROM participants WHERE job_id = ?').run(id);
       this.db.prepare('DELETE FROM jobs WHERE id = ?').run(id);
     })();
+    this.rounds.dropJob(id);
   }
 
   // ---- invites ----

@@ -28,6 +28,8 @@ export interface RoundState {
   /** Resumed after a restart: any returning participant may join it. */
   open: boolean;
   timer: NodeJS.Timeout;
+  /** Update writes in flight (the round completes after them). */
+  writes: Set<Promise<unknown>>;
 }
 
 /** The outcome of closing a round. */

@@ -294,6 +294,7 @@ export class JobRunner {
       deadlinePassed: false,
       open,
       timer: setTimeout(() => this.onDeadline(), Math.max(0, deadline - Date.now())),
+      writes: new Set(),
     };
   }
 
@@ -348,8 +349,11 @@ export class JobRunner {
     this.refresh();
   }
 
-  /** `round:update`: gets the intake verdict; an accepted update is stored once and folded in. */
-  update(participantId: string, msg: RoundUpdate): Ack<{ bytes: number; sha256: string }> {
+  /**
+   * `round:update`: gets the intake verdict; an accepted update is folded in at once and acked once
+   * its weights are stored (asynchronously, for a restart).
+   */
+  async update(participantId: string, msg: RoundUpdate): Promise<Ack<{ bytes: number; sha256: string }>> {
     const r = this.round;
     const sha256 = sha256Hex(msg.weights);
     const verdict = checkUpdate({
@@ -369,13 +373,16 @@ export class JobRunner {
     const name = this.conns.get(participantId)?.name ?? participantId;
     if (!verdict.accept) {
       if (verdict.replay) return { ok: true, bytes: verdict.bytes, sha256: verdict.sha256 };
-      if (verdict.logged)
+      if (verdict.logged) {
         this.deps.log.warn('federation', `bad weights from ${name}: ${verdict.logged}`, this.job.id);
+      }
       return { ok: false, code: verdict.code, error: verdict.reason };
     }
     if (!r) return { ok: false, code: 'internal', error: 'The round closed while your update was checked.' };
     const { bytes } = verdict;
-    this.deps.store.rounds.putUpdate(this.job.id, r.round, {
+    r.collector.add(participantId, verdict.update);
+    r.roster.receive(participantId, { samples: msg.samples, bytes, sha256 });
+    const stored = this.deps.store.rounds.putUpdate(this.job.id, r.round, {
       participantId,
       samples: msg.samples,
       metrics: msg.metrics,
@@ -383,8 +390,7 @@ export class JobRunner {
       sha256,
       weights: msg.weights,
     });
-    r.collector.add(participantId, verdict.update);
-    r.roster.receive(participantId, { samples: msg.samples, bytes, sha256 });
+    r.writes.add(stored);
     this.strategy.accepted(r.ctx, { participantId, msg, bytes, sha256, update: verdict.update });
     this.deps.store.audit(this.job.id, participantId, 'update', {
       round: r.round,
@@ -393,8 +399,20 @@ export class JobRunner {
       sha256,
     });
     this.deps.log.info('rounds', `round ${r.round}: update from ${name} (${bytes} bytes)`, this.job.id);
-    this.schedulePublish(r.round);
     setImmediate(() => this.refresh());
+    try {
+      await stored;
+    } catch (err) {
+      // The update is in the round (folded); only a restart during this round would miss it.
+      this.deps.log.error(
+        'rounds',
+        `round ${r.round}: update from ${name} not saved: ${(err as Error).message}`,
+        this.job.id,
+      );
+    } finally {
+      r.writes.delete(stored);
+    }
+    this.schedulePublish(r.round);
     return { ok: true, bytes, sha256 };
   }
 
@@ -449,6 +467,8 @@ export class JobRunner {
     clearTimeout(r.timer);
     this.setJob({ statusDetail: `round ${r.round}: unifying ${r.roster.receivedCount} updates` });
     try {
+      // The round's rows complete before it does, so its record lists every update.
+      await Promise.allSettled([...r.writes]);
       const closed = await closeRound(
         { store: this.deps.store, log: this.deps.log, model: this.model, strategy: this.strategy },
         r,

@@ -99,17 +99,16 @@ describe('round runner: hub evaluation off the critical path', () => {
     });
     await tick();
     expect(log).toContain('a round:start 1');
-    ids.forEach((id, i) =>
-      expect(
-        runner.update(id, {
-          jobId: job.id,
-          round: 1,
-          samples: 5,
-          metrics,
-          weights: new Uint8Array(encodeWeights(manifest, weights(i))),
-        }).ok,
-      ).toBe(true),
-    );
+    for (const [i, id] of ids.entries()) {
+      const ack = await runner.update(id, {
+        jobId: job.id,
+        round: 1,
+        samples: 5,
+        metrics,
+        weights: new Uint8Array(encodeWeights(manifest, weights(i))),
+      });
+      expect(ack.ok).toBe(true);
+    }
     await tick();
     for (const id of ids) runner.evalReport(id, { round: 1, accuracy: 0.5, loss: 1, samples: 5 });
     await tick();

@@ -24,7 +24,7 @@ describe('Store', () => {
   };
   afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('keeps a running job, its open round and its stored update across a reopen', () => {
+  it('keeps a running job, its open round and its stored update across a reopen', async () => {
     const dir = fresh();
     const s1 = new Store(dir);
     const job = s1.createJob(spec);
@@ -32,7 +32,7 @@ describe('Store', () => {
     s1.rounds.start(job.id, 2, 'avg', 12345);
     const p = s1.upsertParticipant({ jobId: job.id, inviteId: 'inv-1', instanceId: 'i1', name: 'Org' });
     const weights = new Uint8Array([1, 2, 3]);
-    s1.rounds.putUpdate(job.id, 2, {
+    await s1.rounds.putUpdate(job.id, 2, {
       participantId: p.id,
       samples: 7,
       metrics,
@@ -52,7 +52,7 @@ describe('Store', () => {
     s2.close();
   });
 
-  it('stores an update once per participant and round', () => {
+  it('stores an update once per participant and round', async () => {
     const s = new Store(fresh());
     const job = s.createJob(spec);
     const u = {
@@ -63,17 +63,17 @@ describe('Store', () => {
       sha256: 'x',
       weights: new Uint8Array([1]),
     };
-    expect(s.rounds.putUpdate(job.id, 1, u)).toBe(true);
-    expect(s.rounds.putUpdate(job.id, 1, { ...u, sha256: 'y' })).toBe(false);
+    expect(await s.rounds.putUpdate(job.id, 1, u)).toBe(true);
+    expect(await s.rounds.putUpdate(job.id, 1, { ...u, sha256: 'y' })).toBe(false);
     expect(s.rounds.updates(job.id, 1).map((x) => x.sha256)).toEqual(['x']);
     s.close();
   });
 
-  it('drops update weights but keeps their hashes when a round completes', () => {
+  it('drops update weights but keeps their hashes when a round completes', async () => {
     const s = new Store(fresh());
     const job = s.createJob(spec);
     s.rounds.start(job.id, 1, 'avg', 0);
-    s.rounds.putUpdate(job.id, 1, {
+    await s.rounds.putUpdate(job.id, 1, {
       participantId: 'p',
       samples: 1,
       metrics,

@@ -1,0 +1,127 @@
+/**
+ * Lightweight participants of `bench round`, many per process: each connects over TLS, says it is
+ * ready, answers round:start at once with a ready-made PAPER_CNN update (no training) and
+ * round:unified with a fixed eval, and records when it sent and received (epoch ms).
+ */
+import { io, type Socket } from 'socket.io-client';
+import { initialWeights } from '../core/model/init.ts';
+import { weightManifest } from '../core/model/manifest.ts';
+import { PAPER_CNN } from '../core/model/spec.ts';
+import { pinnedTlsOptions } from '../core/net/pinned-tls.ts';
+import { payloadDigest } from '../core/participant/outbound-log.ts';
+import { encodeWeights } from '../core/wire/weights-codec.ts';
+import { FEDERATION_NAMESPACE, PROTOCOL_VERSION, type Ack } from '../core/wire/protocol.ts';
+import type { BenchClientReply, BenchClientStart, BenchRoundTimes } from './round-messages.ts';
+
+const VARIANTS = 8;
+const CONNECT_BATCH = 25;
+const now = (): number => performance.timeOrigin + performance.now();
+const send = (msg: BenchClientReply): Promise<void> =>
+  new Promise((resolve) => (process.send ? process.send(msg, () => resolve()) : resolve()));
+const METRICS = {
+  loss: 1,
+  accuracy: 0.5,
+  testLoss: null,
+  testAccuracy: null,
+  samplesPerSec: 0,
+  durationMs: 0,
+};
+const READY = {
+  dataset: {
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    classCounts: Array(10).fill(10),
+    trainSamples: 100,
+    testSamples: 10,
+  },
+  backend: { backend: 'none', device: 'bench client', notes: [] },
+};
+
+/** A few distinct updates shared by the participants (unification still does real work). */
+function variants(): Uint8Array[] {
+  const manifest = weightManifest(PAPER_CNN);
+  const base = initialWeights(PAPER_CNN, 1);
+  return Array.from({ length: VARIANTS }, (_, k) =>
+    encodeWeights(
+      manifest,
+      base.map((w) => w.map((v, j) => v + ((k + j) % 7) * 1e-4)),
+    ),
+  );
+}
+
+async function run(start: BenchClientStart): Promise<void> {
+  const updates = variants();
+  const tls = await pinnedTlsOptions(start.url, start.fingerprint);
+  const times = new Map<number, BenchRoundTimes>();
+  const timesOf = (round: number): BenchRoundTimes =>
+    times.get(round) ?? times.set(round, { round, lastSent: 0, lastUnified: 0, unified: 0 }).get(round)!;
+  let bytesUp = 0;
+  let bytesDown = 0;
+  let updateBytes = 0;
+  let ended = 0;
+  const sockets: Socket[] = [];
+  const finished = new Promise<void>((resolve, reject) => {
+    const connectOne = (token: string, i: number): Promise<void> =>
+      new Promise((connected) => {
+        const weights = updates[(start.offset + i) % VARIANTS];
+        const socket = io(new URL(FEDERATION_NAMESPACE, start.url).toString(), {
+          transports: ['websocket'],
+          reconnection: false,
+          auth: { token, protocolVersion: PROTOCOL_VERSION, instanceId: `bench-${start.offset + i}` },
+          ...tls,
+        } as Record<string, unknown>);
+        sockets.push(socket);
+        socket.on('connect', () => connected());
+        socket.on('connect_error', (err) =>
+          reject(new Error(`participant ${start.offset + i}: ${err.message}`)),
+        );
+        socket.on('hub:error', (e: { message: string }) => reject(new Error(`hub: ${e.message}`)));
+        socket.on('job:assign', () => socket.emit('participant:ready', READY, () => undefined));
+        socket.on('round:start', (msg: { round: number; jobId: string; weights: Uint8Array }) => {
+          bytesDown += msg.weights.byteLength;
+          const update = { jobId: msg.jobId, round: msg.round, samples: 100, metrics: METRICS, weights };
+          updateBytes = payloadDigest(update).bytes;
+          bytesUp += updateBytes;
+          const t = timesOf(msg.round);
+          t.lastSent = Math.max(t.lastSent, now());
+          socket.emit('round:update', update, (res: Ack) => {
+            if (!res.ok) reject(new Error(`update refused: ${res.error}`));
+          });
+        });
+        socket.on('round:unified', (msg: { round: number; jobId: string; weights: Uint8Array }) => {
+          const t = timesOf(msg.round);
+          t.lastUnified = Math.max(t.lastUnified, now());
+          t.unified++;
+          bytesDown += msg.weights.byteLength;
+          socket.emit(
+            'round:eval',
+            { jobId: msg.jobId, round: msg.round, accuracy: 0.5, loss: 1, samples: 10 },
+            () => undefined,
+          );
+        });
+        socket.on('job:end', () => {
+          if (++ended === start.tokens.length) resolve();
+        });
+      });
+    void (async () => {
+      for (let b = 0; b < start.tokens.length; b += CONNECT_BATCH) {
+        const batch = start.tokens.slice(b, b + CONNECT_BATCH);
+        await Promise.all(batch.map((token, j) => connectOne(token, b + j)));
+      }
+      void send({ type: 'connected', count: start.tokens.length });
+    })();
+  });
+  try {
+    await finished;
+    await send({ type: 'done', rounds: [...times.values()], bytesUp, bytesDown, updateBytes });
+  } finally {
+    for (const s of sockets) s.disconnect();
+  }
+}
+
+process.once('message', (msg: BenchClientStart) => {
+  run(msg).then(
+    () => process.exit(0),
+    (err: Error) => void send({ type: 'error', message: err.message }).then(() => process.exit(1)),
+  );
+});

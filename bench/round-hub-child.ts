@@ -1,0 +1,44 @@
+/**
+ * The hub of `bench round`, in its own process so its CPU, memory and event loop are its own:
+ * starts a TLS hub on loopback, tells the parent how to reach it, samples its RSS, and stops on
+ * request (so `--cpu-prof` can write its profile).
+ */
+import { startHub } from '../hub/index.ts';
+import type { BenchHubReply, BenchHubRequest } from './round-messages.ts';
+
+const send = (msg: BenchHubReply): void => {
+  process.send?.(msg);
+};
+
+const dataDir = process.argv[3];
+const hub = await startHub({
+  dataDir,
+  port: 0,
+  host: '127.0.0.1',
+  quiet: true,
+  // Loopback clients answer at once; the participant event budget is not what is measured.
+  rateLimit: { burst: 10_000, perSec: 10_000 },
+});
+let peakRss = process.memoryUsage.rss();
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 50);
+
+process.on('message', (msg: BenchHubRequest) => {
+  if (msg.type === 'reset-rss') {
+    peakRss = process.memoryUsage.rss();
+    send({ type: 'rss', peakMb: peakRss / 2 ** 20 });
+  } else if (msg.type === 'rss') {
+    send({ type: 'rss', peakMb: Math.max(peakRss, process.memoryUsage.rss()) / 2 ** 20 });
+  } else if (msg.type === 'stop') {
+    clearInterval(sampler);
+    void hub.close().then(() => process.exit(0));
+  }
+});
+send({
+  type: 'ready',
+  url: hub.url,
+  fingerprint: hub.fingerprint ?? '',
+  username: hub.operator.username,
+  password: hub.operator.password ?? '',
+});
