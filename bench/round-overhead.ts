@@ -51,7 +51,14 @@ const CLIENT_CHILD = fileURLToPath(new URL('./round-client-child.ts', import.met
 function nextMessage<T, R>(child: ChildProcess, pick: (m: T) => R | undefined): Promise<R> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: T): void => {
-      const r = pick(m);
+      let r: R | undefined;
+      try {
+        r = pick(m);
+      } catch (err) {
+        cleanup();
+        reject(err as Error);
+        return;
+      }
       if (r === undefined) return;
       cleanup();
       resolve(r);

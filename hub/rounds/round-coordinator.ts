@@ -4,21 +4,18 @@
  * passed with the quorum met, unify (and compare methods on the hub test set), send the result,
  * collect evals, then stop on the target accuracy or the round limit, or start the next round.
  * The round's shape (configure, accept, aggregate, evaluate) is in strategy.ts, who is in the
- * round in roster.ts, the per-update verdict in update-intake.ts; this file is the state machine
- * and the sockets. The math is in core/unify and the bytes in core/wire/weights-codec.
+ * round in roster.ts, the per-update verdict in update-intake.ts, the sockets in
+ * participant-conns.ts, hub-test scoring in hub/eval/round-scoring.ts; this file is the state
+ * machine that ties them together. The math is in core/unify and the bytes in core/wire/weights-codec.
  */
-import type { Socket } from 'socket.io';
 import type {
   Ack,
-  FederationClientEvents,
-  FederationServerEvents,
   JobAssignment,
   JobEnd,
   JobRecord,
   ReadyMessage,
   RoundUpdate,
 } from '../../core/wire/protocol.ts';
-import { resolveModel } from '../../core/wire/job-spec.ts';
 import type { Store } from '../db/store.ts';
 import type { HubEvents, HubLogger } from '../hub-events.ts';
 import { jobModel, sha256Hex, type JobModel } from './model-ops.ts';
@@ -29,16 +26,10 @@ import { checkUpdate } from './update-intake.ts';
 import { Roster, type ReceivedUpdate } from './roster.ts';
 import { createStrategy, type RoundContext, type RoundHooks, type RoundStrategy } from './strategy.ts';
 import { createCollector } from './unification.ts';
-import { datasetProblems } from '../federation/dataset-check.ts';
+import { RoundPublisher, trainingDetail } from './round-status.ts';
+import { ParticipantConns, assignmentOf, type Conn, type FederationSocket } from './participant-conns.ts';
 
-export type FederationSocket = Socket<FederationClientEvents, FederationServerEvents>;
-
-/** A connected participant of this job. */
-interface Conn {
-  socket: FederationSocket;
-  name: string;
-  ready: boolean;
-}
+export type { FederationSocket } from './participant-conns.ts';
 
 /** What a runner needs from the hub. */
 export interface RunnerDeps {
@@ -51,13 +42,12 @@ export interface RunnerDeps {
   roundHooks?: (job: JobRecord) => RoundHooks[];
 }
 
-/** Console pushes of a round record during intake are coalesced to one per this many ms. */
-const PUBLISH_INTERVAL_MS = 250;
-
 /** Drives the rounds of one job. */
 export class JobRunner {
   readonly model: JobModel;
-  readonly conns = new Map<string, Conn>();
+  readonly participants: ParticipantConns;
+  /** Connected participants by id. */
+  readonly conns: Map<string, Conn>;
   job: JobRecord;
   round: RoundState | null = null;
   global: Float32Array[];
@@ -69,7 +59,8 @@ export class JobRunner {
   private evalWaiting = new Set<string>();
   /** Accepted updates of the last closed round, so a replay is answered from memory. */
   private previous: { round: number; received: Map<string, ReceivedUpdate> } | null = null;
-  private publishTimers = new Map<number, NodeJS.Timeout>();
+  /** Round records to consoles, coalesced during intake and evals. */
+  private readonly publisher = new RoundPublisher((round) => this.publishRecord(round));
 
   constructor(
     readonly deps: RunnerDeps,
@@ -78,6 +69,8 @@ export class JobRunner {
     this.job = job;
     this.model = jobModel(job.spec);
     this.strategy = createStrategy(deps.roundHooks?.(job) ?? []);
+    this.participants = new ParticipantConns(deps, () => this.job);
+    this.conns = this.participants.conns;
     this.scoring = new RoundScoring(
       { ...deps, published: (round) => this.publishRound(round) },
       () => this.job,
@@ -96,21 +89,7 @@ export class JobRunner {
 
   /** The job as a participant sees it. */
   assignment(): JobAssignment {
-    const s = this.job.spec;
-    return {
-      jobId: this.job.id,
-      name: s.name,
-      model: resolveModel(s),
-      method: s.method,
-      rounds: s.rounds,
-      localEpochs: s.localEpochs,
-      localSteps: s.localSteps ?? null,
-      batchSize: s.batchSize,
-      learningRate: s.learningRate,
-      optimizer: s.optimizer,
-      targetAccuracy: s.targetAccuracy ?? null,
-      currentRound: this.job.currentRound,
-    };
+    return assignmentOf(this.job);
   }
 
   /** Whether the job still takes participants. */
@@ -126,29 +105,15 @@ export class JobRunner {
 
   /** Publishes a participant's current record. */
   publishParticipant(participantId: string): void {
-    const p = this.deps.store.getParticipant(participantId);
-    if (!p) return;
-    const { instanceId: _instanceId, ...rest } = p;
-    this.deps.events.emit('participant:changed', { ...rest, connected: this.conns.has(participantId) });
+    this.participants.publish(participantId);
   }
 
-  /** Publishes a round's record soon, at most once per PUBLISH_INTERVAL_MS (intake, evals). */
-  schedulePublish(round: number): void {
-    if (this.publishTimers.has(round)) return;
-    this.publishTimers.set(
-      round,
-      setTimeout(() => {
-        this.publishTimers.delete(round);
-        this.publishRound(round);
-      }, PUBLISH_INTERVAL_MS),
-    );
-  }
-
-  /** Publishes a round's current record. */
+  /** Publishes a round's current record now. */
   publishRound(round: number): void {
-    const pending = this.publishTimers.get(round);
-    if (pending) clearTimeout(pending);
-    this.publishTimers.delete(round);
+    this.publisher.now(round);
+  }
+
+  private publishRecord(round: number): void {
     const names = new Map(this.deps.store.listParticipants(this.job.id).map((p) => [p.id, p.name]));
     const rec = this.deps.store.rounds.recordOf(this.job.id, round, names);
     if (rec) this.deps.events.emit('round:changed', rec);
@@ -156,29 +121,12 @@ export class JobRunner {
 
   /** A participant connected: remember its socket (a second socket of the same one replaces the first). */
   attach(participantId: string, name: string, socket: FederationSocket): void {
-    const old = this.conns.get(participantId);
-    if (old && old.socket.id !== socket.id) {
-      old.socket.emit('hub:error', {
-        code: 'conflict',
-        message: 'This participant connected again from elsewhere.',
-      });
-      old.socket.disconnect(true);
-    }
-    this.conns.set(participantId, { socket, name, ready: false });
-    void socket.join(`job:${this.job.id}`);
-    socket.emit('job:assign', this.assignment());
-    this.deps.store.audit(this.job.id, participantId, 'connected', { name, socket: socket.id });
-    this.publishParticipant(participantId);
+    this.participants.attach(participantId, name, socket);
   }
 
   /** A participant's socket closed: it leaves the open round (its sent update stays). */
   detach(participantId: string, socketId: string): void {
-    const conn = this.conns.get(participantId);
-    if (!conn || conn.socket.id !== socketId) return;
-    this.conns.delete(participantId);
-    this.deps.store.updateParticipant(participantId, { state: 'offline' });
-    this.deps.log.info('federation', `${conn.name} disconnected`, this.job.id);
-    this.publishParticipant(participantId);
+    if (!this.participants.detach(participantId, socketId)) return;
     this.round?.roster.drop(participantId);
     this.evalWaiting.delete(participantId);
     this.fillQuorum();
@@ -187,42 +135,17 @@ export class JobRunner {
 
   /** `participant:ready`: checks the dataset against the job, then lets it into a round. */
   ready(participantId: string, msg: ReadyMessage): Ack {
-    const conn = this.conns.get(participantId);
-    if (!conn) return { ok: false, code: 'not-found', error: 'This socket has no job assigned.' };
-    const problems = datasetProblems(resolveModel(this.job.spec), msg.dataset);
-    if (problems.length > 0) {
-      return {
-        ok: false,
-        code: 'schema-mismatch',
-        error: `Your dataset does not fit job "${this.job.spec.name}": ${problems.join('; ')}.`,
-      };
-    }
-    conn.ready = true;
-    this.deps.store.updateParticipant(participantId, {
-      dataset: msg.dataset,
-      backend: msg.backend,
-      state: 'ready',
-    });
-    this.deps.store.audit(this.job.id, participantId, 'ready', {
-      dataset: msg.dataset,
-      backend: msg.backend.backend,
-    });
-    this.deps.log.info(
-      'federation',
-      `${conn.name} is ready (${msg.dataset.trainSamples} training samples, ${msg.backend.backend})`,
-      this.job.id,
-    );
-    this.publishParticipant(participantId);
+    const ack = this.participants.markReady(participantId, msg);
     // Defer so the ack reaches the participant before the round:start it may trigger.
-    setImmediate(() => this.admit(participantId));
-    return { ok: true };
+    if (ack.ok) setImmediate(() => this.admit(participantId));
+    return ack;
   }
 
   /** Puts a ready participant into the job: starts round 1 at quorum, or joins an open round. */
   private admit(participantId: string): void {
-    if (!this.conns.get(participantId)?.ready || !this.isActive()) return;
+    if (!this.participants.isReady(participantId) || !this.isActive()) return;
     if (this.job.status === 'waiting') {
-      if (this.readyIds().length >= this.job.spec.minParticipants) this.startRound(1);
+      if (this.participants.readyCount >= this.job.spec.minParticipants) this.startRound(1);
       else this.refresh();
       return;
     }
@@ -257,7 +180,7 @@ export class JobRunner {
 
   /** Ready, connected participants. */
   readyIds(): string[] {
-    return [...this.conns.entries()].filter(([, c]) => c.ready).map(([id]) => id);
+    return this.participants.readyIds();
   }
 
   private sendRoundStart(participantId: string): void {
@@ -412,7 +335,7 @@ export class JobRunner {
     } finally {
       r.writes.delete(stored);
     }
-    this.schedulePublish(r.round);
+    this.publisher.schedule(r.round);
     return { ok: true, bytes, sha256 };
   }
 
@@ -425,7 +348,7 @@ export class JobRunner {
       return { ok: false, code: 'wrong-round', error: `Round ${msg.round} has not been unified yet.` };
     }
     this.deps.store.rounds.putEval(this.job.id, msg.round, participantId, msg);
-    this.schedulePublish(msg.round);
+    this.publisher.schedule(msg.round);
     if (this.round?.round === msg.round && this.round.phase === 'evaluating') {
       this.evalWaiting.delete(participantId);
       if (this.evalWaiting.size === 0) this.finishEvals();
@@ -450,14 +373,7 @@ export class JobRunner {
       void this.close(r);
       return;
     }
-    let detail = `round ${r.round}: ${roster.receivedCount} of ${roster.memberCount} updates in`;
-    if (roster.strength < min) {
-      detail = `round ${r.round} waits: ${min} participants needed, ${roster.memberCount} in the round and ${roster.receivedCount} updates in; waiting for participants to (re)connect`;
-    } else if (r.deadlinePassed) {
-      detail = `round ${r.round}: deadline passed, waiting for the quorum (${roster.receivedCount} of ${min} updates)`;
-    } else if (roster.pending > 0) {
-      detail += `, ${roster.pending} training`;
-    }
+    const detail = trainingDetail(r.round, roster, min, r.deadlinePassed);
     if (detail !== this.job.statusDetail) this.setJob({ statusDetail: detail });
   }
 
@@ -564,7 +480,6 @@ export class JobRunner {
     if (this.round) clearTimeout(this.round.timer);
     if (this.evalTimer) clearTimeout(this.evalTimer);
     this.evalTimer = null;
-    for (const t of this.publishTimers.values()) clearTimeout(t);
-    this.publishTimers.clear();
+    this.publisher.clear();
   }
 }

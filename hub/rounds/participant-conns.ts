@@ -1,0 +1,145 @@
+/**
+ * The connected participants of one job: their sockets, who is ready, the job:assign they get, the
+ * dataset check on participant:ready, and their records pushed to consoles. The round state
+ * machine (round-coordinator.ts) decides what a connection, a drop or a ready means for a round.
+ */
+import type { Socket } from 'socket.io';
+import type {
+  Ack,
+  FederationClientEvents,
+  FederationServerEvents,
+  JobAssignment,
+  JobRecord,
+  ReadyMessage,
+} from '../../core/wire/protocol.ts';
+import { resolveModel } from '../../core/wire/job-spec.ts';
+import type { Store } from '../db/store.ts';
+import type { HubEvents, HubLogger } from '../hub-events.ts';
+import { datasetProblems } from '../federation/dataset-check.ts';
+
+export type FederationSocket = Socket<FederationClientEvents, FederationServerEvents>;
+
+/** A connected participant of a job. */
+export interface Conn {
+  socket: FederationSocket;
+  name: string;
+  ready: boolean;
+}
+
+/** The job as a participant sees it (job:assign). */
+export function assignmentOf(job: JobRecord): JobAssignment {
+  const s = job.spec;
+  return {
+    jobId: job.id,
+    name: s.name,
+    model: resolveModel(s),
+    method: s.method,
+    rounds: s.rounds,
+    localEpochs: s.localEpochs,
+    localSteps: s.localSteps ?? null,
+    batchSize: s.batchSize,
+    learningRate: s.learningRate,
+    optimizer: s.optimizer,
+    targetAccuracy: s.targetAccuracy ?? null,
+    currentRound: job.currentRound,
+  };
+}
+
+/** Sockets and readiness of one job's participants. */
+export class ParticipantConns {
+  readonly conns = new Map<string, Conn>();
+  /** Ready ids in the order they became ready (readyIds() without scanning every socket). */
+  private readonly readySet = new Set<string>();
+
+  constructor(
+    private readonly deps: { store: Store; events: HubEvents; log: HubLogger },
+    private readonly job: () => JobRecord,
+  ) {}
+
+  /** Publishes a participant's current record to consoles. */
+  publish(participantId: string): void {
+    const p = this.deps.store.getParticipant(participantId);
+    if (!p) return;
+    const { instanceId: _instanceId, ...rest } = p;
+    this.deps.events.emit('participant:changed', { ...rest, connected: this.conns.has(participantId) });
+  }
+
+  /** Remembers a participant's socket (a second socket of the same one replaces the first) and assigns it the job. */
+  attach(participantId: string, name: string, socket: FederationSocket): void {
+    const job = this.job();
+    const old = this.conns.get(participantId);
+    if (old && old.socket.id !== socket.id) {
+      old.socket.emit('hub:error', {
+        code: 'conflict',
+        message: 'This participant connected again from elsewhere.',
+      });
+      old.socket.disconnect(true);
+    }
+    this.conns.set(participantId, { socket, name, ready: false });
+    this.readySet.delete(participantId);
+    void socket.join(`job:${job.id}`);
+    socket.emit('job:assign', assignmentOf(job));
+    this.deps.store.audit(job.id, participantId, 'connected', { name, socket: socket.id });
+    this.publish(participantId);
+  }
+
+  /** Forgets a closed socket; returns its connection, or null when it was not the current one. */
+  detach(participantId: string, socketId: string): Conn | null {
+    const conn = this.conns.get(participantId);
+    if (!conn || conn.socket.id !== socketId) return null;
+    this.conns.delete(participantId);
+    this.readySet.delete(participantId);
+    this.deps.store.updateParticipant(participantId, { state: 'offline' });
+    this.deps.log.info('federation', `${conn.name} disconnected`, this.job().id);
+    this.publish(participantId);
+    return conn;
+  }
+
+  /** `participant:ready`: checks the dataset against the job and marks the participant ready. */
+  markReady(participantId: string, msg: ReadyMessage): Ack {
+    const job = this.job();
+    const conn = this.conns.get(participantId);
+    if (!conn) return { ok: false, code: 'not-found', error: 'This socket has no job assigned.' };
+    const problems = datasetProblems(resolveModel(job.spec), msg.dataset);
+    if (problems.length > 0) {
+      return {
+        ok: false,
+        code: 'schema-mismatch',
+        error: `Your dataset does not fit job "${job.spec.name}": ${problems.join('; ')}.`,
+      };
+    }
+    conn.ready = true;
+    this.readySet.add(participantId);
+    this.deps.store.updateParticipant(participantId, {
+      dataset: msg.dataset,
+      backend: msg.backend,
+      state: 'ready',
+    });
+    this.deps.store.audit(job.id, participantId, 'ready', {
+      dataset: msg.dataset,
+      backend: msg.backend.backend,
+    });
+    this.deps.log.info(
+      'federation',
+      `${conn.name} is ready (${msg.dataset.trainSamples} training samples, ${msg.backend.backend})`,
+      job.id,
+    );
+    this.publish(participantId);
+    return { ok: true };
+  }
+
+  /** Whether a participant is connected and ready. */
+  isReady(participantId: string): boolean {
+    return this.readySet.has(participantId);
+  }
+
+  /** Ready, connected participants. */
+  readyIds(): string[] {
+    return [...this.readySet];
+  }
+
+  /** How many are ready. */
+  get readyCount(): number {
+    return this.readySet.size;
+  }
+}
