@@ -59,6 +59,7 @@ async function run(start: BenchClientStart): Promise<void> {
   let bytesDown = 0;
   let updateBytes = 0;
   let ended = 0;
+  let disconnects = 0;
   const sockets: Socket[] = [];
   const finished = new Promise<void>((resolve, reject) => {
     const connectOne = (token: string, i: number): Promise<void> =>
@@ -66,7 +67,9 @@ async function run(start: BenchClientStart): Promise<void> {
         const weights = updates[(start.offset + i) % VARIANTS];
         const socket = io(new URL(FEDERATION_NAMESPACE, start.url).toString(), {
           transports: ['websocket'],
-          reconnection: false,
+          // A loaded machine can miss heartbeats; a participant reconnects as the real one does.
+          reconnection: true,
+          reconnectionDelay: 500,
           // A 2-core machine connecting 1,000 TLS clients is slow; the connect time is not what is measured.
           timeout: 300_000,
           auth: { token, protocolVersion: PROTOCOL_VERSION, instanceId: `bench-${start.offset + i}` },
@@ -74,6 +77,7 @@ async function run(start: BenchClientStart): Promise<void> {
         } as Record<string, unknown>);
         sockets.push(socket);
         socket.on('connect', () => connected());
+        socket.on('disconnect', () => disconnects++);
         socket.on('connect_error', (err) =>
           reject(new Error(`participant ${start.offset + i}: ${err.message}`)),
         );
@@ -101,7 +105,8 @@ async function run(start: BenchClientStart): Promise<void> {
             () => undefined,
           );
         });
-        socket.on('job:end', () => {
+        socket.once('job:end', () => {
+          socket.io.opts.reconnection = false;
           if (++ended === start.tokens.length) resolve();
         });
       });
@@ -115,7 +120,7 @@ async function run(start: BenchClientStart): Promise<void> {
   });
   try {
     await finished;
-    await send({ type: 'done', rounds: [...times.values()], bytesUp, bytesDown, updateBytes });
+    await send({ type: 'done', rounds: [...times.values()], bytesUp, bytesDown, updateBytes, disconnects });
   } finally {
     for (const s of sockets) s.disconnect();
   }
@@ -127,3 +132,6 @@ process.once('message', (msg: BenchClientStart) => {
     (err: Error) => void send({ type: 'error', message: err.message }).then(() => process.exit(1)),
   );
 });
+
+// The parent went away (crashed or interrupted): do not linger.
+process.on('disconnect', () => process.exit(1));

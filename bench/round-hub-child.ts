@@ -42,3 +42,6 @@ send({
   username: hub.operator.username,
   password: hub.operator.password ?? '',
 });
+
+// The parent went away (crashed or interrupted): do not linger.
+process.on('disconnect', () => process.exit(1));

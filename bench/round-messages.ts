@@ -33,5 +33,13 @@ export interface BenchRoundTimes {
 /** Client child → parent. */
 export type BenchClientReply =
   | { type: 'connected'; count: number }
-  | { type: 'done'; rounds: BenchRoundTimes[]; bytesUp: number; bytesDown: number; updateBytes: number }
+  | {
+      type: 'done';
+      rounds: BenchRoundTimes[];
+      bytesUp: number;
+      bytesDown: number;
+      updateBytes: number;
+      /** Sockets that dropped (missed heartbeats on a loaded machine) and reconnected. */
+      disconnects: number;
+    }
   | { type: 'error'; message: string };

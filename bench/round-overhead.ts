@@ -31,6 +31,8 @@ export interface RoundOverheadResult {
   /** Payload bytes the participants sent (updates) and received (round:start + round:unified). */
   bytesUp: number;
   bytesDown: number;
+  /** Participant sockets that dropped and reconnected during the measurement. */
+  disconnects: number;
 }
 
 /** Options of one measurement. */
@@ -163,6 +165,7 @@ export async function measureRoundOverhead(
       hubRssMb: rss,
       bytesUp: reports.reduce((a, r) => a + r.bytesUp, 0),
       bytesDown: reports.reduce((a, r) => a + r.bytesDown, 0),
+      disconnects: reports.reduce((a, r) => a + r.disconnects, 0),
     };
   } finally {
     for (const c of clients) if (c.exitCode === null) c.kill();

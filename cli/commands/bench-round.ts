@@ -69,6 +69,7 @@ export function registerBenchRound(bench: Command): void {
           r.hubRssMb.toFixed(0),
           mb(r.bytesUp / r.rounds),
           mb(r.bytesDown / r.rounds),
+          String(r.disconnects),
         ]);
         const out = o.json
           ? (s: string) => process.stderr.write(s + '\n')
@@ -82,6 +83,7 @@ export function registerBenchRound(bench: Command): void {
               'hub peak RSS MiB',
               'MB up/round',
               'MB down/round',
+              'reconnects',
             ],
             rows,
           ),
@@ -97,6 +99,7 @@ export function registerBenchRound(bench: Command): void {
             hubRssMb: Math.round(r.hubRssMb),
             bytesUp: r.bytesUp,
             bytesDown: r.bytesDown,
+            disconnects: r.disconnects,
           }));
           process.stdout.write(JSON.stringify(summary) + '\n');
         }

@@ -132,3 +132,50 @@ describe('round runner: hub evaluation off the critical path', () => {
     runner.stopTimers();
   });
 });
+
+describe('round runner: participant sampling', () => {
+  let store: Store | null = null;
+  afterEach(() => store?.close());
+
+  it('a later round trains a seeded half of the ready participants, the same half every time', async () => {
+    store = new Store(':memory:');
+    const log: string[] = [];
+    const events = new HubEvents();
+    const spec = jobSpecSchema.parse({
+      name: 's',
+      model: MODEL,
+      rounds: 3,
+      minParticipants: 4,
+      fractionFit: 0.5,
+      seed: 3,
+    });
+    const job = store.createJob(spec);
+    const runner = new JobRunner(
+      { store, events, log: new HubLogger(store, events, 'silent'), evaluatorFor: () => null },
+      job,
+    );
+    const ids: string[] = [];
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {
+      const p = store.upsertParticipant({ jobId: job.id, inviteId: `i-${name}`, instanceId: name, name });
+      runner.attach(p.id, name, fakeSocket(name, log));
+      runner.ready(p.id, { dataset, backend: { backend: 'cpu', device: 't', notes: [] } });
+      ids.push(p.id);
+    }
+    await tick();
+    runner.stopTimers();
+    // Round 1 started when 4 were ready; round 2 is planned by the strategy over all 8.
+    runner.startRound(2);
+    runner.stopTimers();
+    const second = log.filter((l) => l.endsWith('round:start 2')).map((l) => l.split(' ')[0]);
+    expect(second).toHaveLength(4);
+    runner.startRound(2);
+    runner.stopTimers();
+    const again = log
+      .filter((l) => l.endsWith('round:start 2'))
+      .map((l) => l.split(' ')[0])
+      .slice(4);
+    expect(again).toEqual(second);
+    // Round 1 started once with all 8 ready (admission is deferred): the sample is half of them too.
+    expect(log.filter((l) => l.endsWith('round:start 1'))).toHaveLength(4);
+  });
+});
