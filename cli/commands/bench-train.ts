@@ -14,9 +14,10 @@ import { selectBackend, type BackendPreference } from '../../core/train/backend.
 import { createTrainPool, threadedDevice } from '../../core/train/parallel.ts';
 import { trainLocal } from '../../core/train/train-loop.ts';
 import { positiveInt } from '../options.ts';
+import { benchBrowser } from './bench-train-browser.ts';
 
 interface BenchFlags {
-  backend: BackendPreference | 'all';
+  backend: BackendPreference | 'all' | 'webgpu' | 'webgl';
   batchSize: number;
   steps: number;
   threads?: number;
@@ -88,7 +89,45 @@ async function benchOne(pref: BackendPreference, data: Dataset, flags: BenchFlag
   }
 }
 
-async function runBench(flags: BenchFlags): Promise<void> {
+/** The browser backends: one engine page in headless Chromium, its adapter printed (software said so). */
+async function runBrowserBench(
+  backend: 'webgpu' | 'webgl',
+  flags: BenchFlags,
+  chosen: { batchSize: boolean; steps: boolean },
+): Promise<void> {
+  const { data, real } = await benchData(Math.max(flags.batchSize * 8, 512));
+  console.error(real ? `data: real Fashion-MNIST batches` : `data: random images (Fashion-MNIST not found)`);
+  const r = await benchBrowser(backend, data, {
+    batchSize: chosen.batchSize ? flags.batchSize : undefined,
+    steps: chosen.steps ? flags.steps : undefined,
+    defaults: { batchSize: flags.batchSize, steps: flags.steps },
+  });
+  for (const note of r.notes) console.error(`note: ${note}`);
+  const kind = r.software ? 'software renderer, not a GPU: correctness only, not speed' : 'GPU';
+  console.log(`paper CNN training throughput, batch ${r.batchSize}, ${r.steps} steps after warm-up`);
+  console.log(`${backend} in headless Chromium: ${r.samplesPerSec.toFixed(2)} samples/s`);
+  console.log(`adapter: ${r.adapter} (${kind})`);
+  if (flags.json) {
+    console.log(
+      JSON.stringify({
+        backend,
+        adapter: r.adapter,
+        software: r.software,
+        samplesPerSec: r.samplesPerSec,
+        batchSize: r.batchSize,
+        steps: r.steps,
+        data: real ? 'fashion-mnist' : 'random',
+        notes: r.notes,
+      }),
+    );
+  }
+}
+
+async function runBench(flags: BenchFlags, chosen: { batchSize: boolean; steps: boolean }): Promise<void> {
+  if (flags.backend === 'webgpu' || flags.backend === 'webgl') {
+    await runBrowserBench(flags.backend, flags, chosen);
+    return;
+  }
   const { data, real } = await benchData(Math.max(flags.batchSize * 8, 512));
   console.error(real ? `data: real Fashion-MNIST batches` : `data: random images (Fashion-MNIST not found)`);
   const prefs: BackendPreference[] =
@@ -143,8 +182,11 @@ export function registerBenchTrain(bench: Command): void {
     .command('train')
     .description('Training throughput of the paper CNN (samples/s) per backend, after warm-up.')
     .addOption(
-      new Option('--backend <name>', 'backend to measure, or all')
-        .choices(['auto', 'tensorflow', 'wasm', 'cpu', 'all'])
+      new Option(
+        '--backend <name>',
+        'backend to measure, or all; webgpu and webgl run the GPU engine page in headless Chromium (CHROMIUM_PATH or /usr/bin/chromium)',
+      )
+        .choices(['auto', 'tensorflow', 'wasm', 'cpu', 'all', 'webgpu', 'webgl'])
         .default('auto'),
     )
     .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 64)
@@ -155,5 +197,10 @@ export function registerBenchTrain(bench: Command): void {
       positiveInt('--threads'),
     )
     .option('--json', 'print one JSON object with the results as the last line of stdout', false)
-    .action(async (flags: BenchFlags) => runBench(flags));
+    .action(async (flags: BenchFlags, cmd: Command) =>
+      runBench(flags, {
+        batchSize: cmd.getOptionValueSource('batchSize') !== 'default',
+        steps: cmd.getOptionValueSource('steps') !== 'default',
+      }),
+    );
 }

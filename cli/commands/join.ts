@@ -183,7 +183,11 @@ export function registerJoin(program: Command): void {
     .option('--seed <n>', 'partition seed', int('--seed'), 1)
     .option('--limit <n>', 'at most this many training samples', int('--limit'))
     .option('--test-limit <n>', 'at most this many local test samples', int('--test-limit'))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option(
+      '--backend <name>',
+      'auto | tensorflow | wasm | cpu | webgpu | webgl (webgpu/webgl run the GPU engine page in headless Chromium: CHROMIUM_PATH or /usr/bin/chromium)',
+      'auto',
+    )
     .option('--state-dir <dir>', 'where local logs are kept (default ~/.fedunify/participant)')
     .option('--approve', 'ask before each upload of weights', false)
     // --- join --ui (renderer owner): the browser UI supplies what the command line leaves out. ---

@@ -6,7 +6,15 @@
 import { buildModel, getWeights, setWeights } from '../model/build.ts';
 import { weightManifest } from '../model/manifest.ts';
 import type { ModelSpec } from '../model/spec.ts';
-import { BACKEND_PREFERENCES, selectBackend, type BackendPreference } from '../train/backend.ts';
+import { chromiumOpener } from '../train/chromium-engine.ts';
+import { trainRemote } from '../train/remote-train.ts';
+import {
+  selectTrainingBackend,
+  TRAINING_BACKEND_PREFERENCES,
+  type BrowserEngineHandle,
+  type BrowserOpener,
+  type TrainingBackendPreference,
+} from '../train/training-backend.ts';
 import { decodeWeights, encodeWeights } from '../wire/weights-codec.ts';
 import { checkAgainstModel, loadLocalData } from './local-data.ts';
 import { evaluate } from '../train/evaluate.ts';
@@ -14,14 +22,23 @@ import { trainLocal } from '../train/train-loop.ts';
 import type { LocalModel, ParticipantRuntime, TrainOptions, TrainResult } from './types.ts';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 
-/** The TensorFlow.js runtime used outside tests. */
-export function createDefaultRuntime(): ParticipantRuntime {
+/**
+ * The TensorFlow.js runtime used outside tests. `browser` reaches the GPU engine page for WebGPU/WebGL
+ * (default: headless Chromium; the desktop app passes its hidden window; null: in-process only).
+ */
+export function createDefaultRuntime(opts: { browser?: BrowserOpener | null } = {}): ParticipantRuntime {
+  const opener = opts.browser === undefined ? chromiumOpener() : opts.browser;
+  // The engine page when a browser backend was chosen: training goes there, evaluation stays here.
+  let page: BrowserEngineHandle | null = null;
   return {
     async selectBackend(pref) {
-      if (!(BACKEND_PREFERENCES as readonly string[]).includes(pref)) {
-        throw new Error(`Unknown backend "${pref}"; use one of ${BACKEND_PREFERENCES.join(', ')}.`);
+      if (!(TRAINING_BACKEND_PREFERENCES as readonly string[]).includes(pref)) {
+        throw new Error(`Unknown backend "${pref}"; use one of ${TRAINING_BACKEND_PREFERENCES.join(', ')}.`);
       }
-      return selectBackend(pref as BackendPreference);
+      await page?.close();
+      const chosen = await selectTrainingBackend(pref as TrainingBackendPreference, opener);
+      page = chosen.browser;
+      return chosen.info;
     },
     loadData: (source, opts) => loadLocalData(source, opts),
     checkData: (data, model) => checkAgainstModel(data.summary, model),
@@ -33,7 +50,7 @@ export function createDefaultRuntime(): ParticipantRuntime {
         manifest,
         setWeights: (w) => setWeights(model, w),
         getWeights: () => getWeights(model),
-        train: (opts) => train(model, opts),
+        train: (o) => (page === null ? train(model, o) : trainOnPage(page, spec, model, o)),
         evaluate: async (data) => {
           const m = await evaluate(model, data);
           return { accuracy: m.accuracy, loss: m.loss, samples: data.labels.length };
@@ -46,12 +63,41 @@ export function createDefaultRuntime(): ParticipantRuntime {
   };
 }
 
+/** Steps for a fractional epoch count (the matching number of batches), or undefined for whole epochs. */
+function stepsOf(o: TrainOptions): number | undefined {
+  const n = o.data.labels.length;
+  return (
+    o.steps ??
+    (Number.isInteger(o.epochs) ? undefined : Math.max(1, Math.round(o.epochs * Math.ceil(n / o.batchSize))))
+  );
+}
+
+/** One round of local training on the GPU engine page. */
+async function trainOnPage(
+  page: BrowserEngineHandle,
+  spec: ModelSpec,
+  model: LayersModel,
+  o: TrainOptions,
+): Promise<TrainResult> {
+  const steps = stepsOf(o);
+  return trainRemote({
+    client: page.client,
+    spec,
+    model,
+    data: o.data,
+    ...(steps !== undefined ? { steps } : { epochs: o.epochs }),
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    optimizer: o.optimizer,
+    seed: o.seed,
+    signal: o.signal,
+    onProgress: (p) => o.onProgress(p),
+  });
+}
+
 /** One round of local training; a fractional epoch count becomes the matching number of batches. */
 async function train(model: LayersModel, o: TrainOptions): Promise<TrainResult> {
-  const n = o.data.labels.length;
-  const steps =
-    o.steps ??
-    (Number.isInteger(o.epochs) ? undefined : Math.max(1, Math.round(o.epochs * Math.ceil(n / o.batchSize))));
+  const steps = stepsOf(o);
   return trainLocal({
     model,
     data: o.data,

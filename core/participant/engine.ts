@@ -33,6 +33,7 @@ import { inspectInvite } from './invite-inspection.ts';
 import { OutboundLog } from './outbound-log.ts';
 import { RoundRunner } from './round-runner.ts';
 import { StateStore } from './state.ts';
+import type { BrowserOpener } from '../train/training-backend.ts';
 import type { FederationConnection, LoadedData, ParticipantRuntime, TransportFactory } from './types.ts';
 
 export interface ParticipantEngineOptions {
@@ -40,8 +41,10 @@ export interface ParticipantEngineOptions {
   invite?: string;
   /** The local data; optional when the UI supplies it later through loadData(). */
   dataSource?: DataSource;
-  /** 'auto' | 'tensorflow' | 'wasm' | 'cpu'. */
+  /** 'auto' | 'tensorflow' | 'wasm' | 'cpu' | 'webgpu' | 'webgl'. */
   backend?: string;
+  /** How to reach the GPU engine page for WebGPU/WebGL (default: headless Chromium; null: never). */
+  browserOpener?: BrowserOpener | null;
   /** Where the local logs and the instance id live. */
   stateDir: string;
   /** Stable id of this installation; read from (or written to) stateDir/instance-id when absent. */
@@ -232,7 +235,9 @@ export class ParticipantEngine {
 
   private runtime(): Promise<ParticipantRuntime> {
     // Loaded on first use so that tests with a fake runtime never load TensorFlow.js.
-    this.runtimePromise ??= import('./default-runtime.ts').then((m) => m.createDefaultRuntime());
+    this.runtimePromise ??= import('./default-runtime.ts').then((m) =>
+      m.createDefaultRuntime({ browser: this.opts.browserOpener }),
+    );
     return this.runtimePromise;
   }
 

@@ -1,7 +1,9 @@
 /**
- * Picks the fastest tfjs backend that works here and says why the better ones were not used.
- * Order (DESIGN.md "Compute"): tensorflow from tfjs-node-gpu (CUDA), tensorflow from tfjs-node (CPU),
- * wasm (SIMD, with the project's gradient kernels), then plain-JS cpu.
+ * Picks the fastest in-process tfjs backend that works here and says why the better ones were not
+ * used. Order (DESIGN.md "Compute"): tensorflow from tfjs-node-gpu (CUDA), tensorflow from tfjs-node
+ * (CPU), wasm (SIMD, with the project's gradient kernels), then plain-JS cpu. A backend is only
+ * chosen after the self-test (self-test.ts) matched the cpu reference. WebGPU/WebGL run in the GPU
+ * engine page instead (training-backend.ts puts them in the order).
  */
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -12,13 +14,42 @@ import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo } from '../wire/protocol.ts';
+import { compareSelfTest, runSelfTest, type SelfTestRun } from './self-test.ts';
 import { registerWasmGradients } from './wasm-gradients.ts';
 
-/** What the user may ask for. */
+/** What the user may ask for in this process. */
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
-/** The accepted preferences, for CLI validation. */
+/** The accepted in-process preferences, for CLI validation. */
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+let reference: Promise<SelfTestRun> | null = null;
+
+/** The self-test's cpu run, computed once per process (the cpu backend is active meanwhile). */
+export function cpuSelfTestReference(): Promise<SelfTestRun> {
+  reference ??= (async () => {
+    const previous = tf.getBackend();
+    await tf.setBackend('cpu');
+    try {
+      return await runSelfTest();
+    } finally {
+      if (previous !== undefined && previous !== 'cpu') await tf.setBackend(previous);
+    }
+  })();
+  return reference;
+}
+
+/** Runs the self-test on the active backend; the reason when its results are not the cpu's. */
+async function selfTestFailure(name: string): Promise<string | null> {
+  const ref = await cpuSelfTestReference();
+  await tf.setBackend(name);
+  try {
+    const verdict = compareSelfTest(ref, await runSelfTest());
+    return verdict.ok ? null : `${name}: ${verdict.reason}`;
+  } catch (err) {
+    return `${name}: self-test failed: ${errorMessage(err)}`;
+  }
+}
 
 interface Attempt {
   ok: boolean;
@@ -65,6 +96,8 @@ async function tryTensorflow(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfj
   if (!(await tf.setBackend('tensorflow'))) {
     return { ok: false, device: '', reason: `${pkg}: the tensorflow backend failed to initialise` };
   }
+  const failure = await selfTestFailure('tensorflow');
+  if (failure !== null) return { ok: false, device: '', reason: `${pkg}: ${failure}` };
   return {
     ok: true,
     device: gpu ? 'CUDA GPU (libtensorflow)' : `CPU via libtensorflow (${cpuModel()})`,
@@ -85,6 +118,8 @@ async function tryWasm(): Promise<Attempt> {
     }
     if (!(await tf.setBackend('wasm')))
       return { ok: false, device: '', reason: 'wasm backend failed to initialise' };
+    const failure = await selfTestFailure('wasm');
+    if (failure !== null) return { ok: false, device: '', reason: failure };
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     return { ok: true, device: `WebAssembly${simd ? ' SIMD' : ''}, 1 thread (${cpuModel()})`, reason: '' };
   } catch (err) {

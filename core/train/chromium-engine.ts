@@ -5,17 +5,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, type Socket } from 'socket.io';
-import type { ModelSpec } from '../model/spec.ts';
-import type { GpuEngineBackend } from '../wire/gpu-engine.ts';
+import { isSoftwareAdapter, type GpuEngineBackend } from '../wire/gpu-engine.ts';
 import { createGpuClient, type GpuEngineClient } from './gpu-client.ts';
 import { gpuPageFiles } from './gpu-page-bundle.ts';
+import type { BrowserOpener } from './training-backend.ts';
 
 /** The page's policy: its own script, a connection back to its own origin, nothing else. */
 export const GPU_PAGE_CSP =
@@ -32,11 +32,6 @@ export function chromiumMissingReason(env: NodeJS.ProcessEnv = process.env): str
   return env.CHROMIUM_PATH
     ? `CHROMIUM_PATH=${env.CHROMIUM_PATH} does not exist`
     : 'no Chromium found (set CHROMIUM_PATH, or install Debian chromium at /usr/bin/chromium)';
-}
-
-/** True for adapters that are software renderers (SwiftShader, llvmpipe, WARP): not a GPU. */
-export function isSoftwareAdapter(adapter: string): boolean {
-  return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i.test(adapter);
 }
 
 /** Chromium flags: WebGPU on, on the system's Vulkan/Metal/D3D adapter or on SwiftShader (software). */
@@ -114,7 +109,13 @@ export async function launchChromiumEngine(opts: LaunchOptions): Promise<Chromiu
   let page: Socket | null = null;
   let child: ChildProcess | null = null;
   let stderr = '';
+  // Chromium must not outlive this process (a crash, Ctrl-C): kill it when we exit.
+  const killOnExit = (): void => {
+    if (child !== null && child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const close = async (): Promise<void> => {
+    process.removeListener('exit', killOnExit);
     if (child !== null && child.exitCode === null) {
       const exited = new Promise((resolve) => child?.once('exit', resolve));
       child.kill('SIGTERM');
@@ -172,7 +173,6 @@ export async function launchChromiumEngine(opts: LaunchOptions): Promise<Chromiu
 /** The page's backend with its adapter, after init; the engine is closed again when init fails. */
 export async function startBrowserBackend(
   backend: GpuEngineBackend,
-  spec: ModelSpec,
   opts: LaunchOptions,
 ): Promise<{
   engine: ChromiumEngine;
@@ -182,10 +182,87 @@ export async function startBrowserBackend(
 }> {
   const engine = await launchChromiumEngine(opts);
   try {
-    const info = await engine.client.request({ type: 'init', backend, spec });
+    const info = await engine.client.request({ type: 'init', backend });
     return { engine, ...info };
   } catch (err) {
     await engine.close();
     throw err;
   }
+}
+
+/** An engine page on its backend, and whether that backend is only a software renderer. */
+export interface BrowserBackend {
+  engine: ChromiumEngine;
+  adapter: string;
+  software: boolean;
+  missingKernels: string[];
+  registeredKernels: string[];
+  /** What happened on the way (a hardware attempt that failed, a software fallback). */
+  notes: string[];
+}
+
+/**
+ * Opens the page on the system's GPU first; when that has no adapter and `allowSoftware`, opens it
+ * again on SwiftShader (correct but slow: for tests and for measuring on machines without a GPU).
+ */
+export async function openBrowserBackend(
+  backend: GpuEngineBackend,
+  opts: { allowSoftware: boolean; chromiumPath?: string },
+): Promise<BrowserBackend> {
+  const notes: string[] = [];
+  try {
+    const r = await startBrowserBackend(backend, { software: false, chromiumPath: opts.chromiumPath });
+    return { ...r, software: isSoftwareAdapter(r.adapter), notes };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (!opts.allowSoftware) throw err;
+    notes.push(`${backend} on the system GPU failed (${message}); fell back to SwiftShader (software)`);
+  }
+  const r = await startBrowserBackend(backend, { software: true, chromiumPath: opts.chromiumPath });
+  return { ...r, software: true, notes };
+}
+
+/** True when the OS shows a GPU device Chromium could use (Linux: a DRM render node or NVIDIA's device). */
+export function gpuDevicePresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    if (readdirSync('/dev/dri').some((name) => name.startsWith('renderD'))) return true;
+  } catch {
+    // no /dev/dri at all
+  }
+  return existsSync('/dev/nvidia0');
+}
+
+/**
+ * The headless-Chromium opener for `join` (pure Node). FEDUNIFY_BROWSER_GPU=off never launches a
+ * browser; =on lets `auto` try it even where no GPU device shows; by default `auto` tries it only
+ * when a Chromium is found and a GPU device exists (a software adapter is slower than wasm).
+ */
+export function chromiumOpener(env: NodeJS.ProcessEnv = process.env): BrowserOpener {
+  return {
+    where: 'headless Chromium',
+    unavailable(explicit) {
+      const mode = env.FEDUNIFY_BROWSER_GPU;
+      if (mode === 'off') return 'not tried: FEDUNIFY_BROWSER_GPU=off';
+      const chromium = findChromium(env);
+      if (chromium === null) return chromiumMissingReason(env);
+      if (!explicit && mode !== 'on' && !gpuDevicePresent()) {
+        return 'not tried: no GPU device here (no /dev/dri render node, no /dev/nvidia0), so only a software adapter; FEDUNIFY_BROWSER_GPU=on tries anyway';
+      }
+      return null;
+    },
+    async open(backend, allowSoftware) {
+      const r = await openBrowserBackend(backend, {
+        allowSoftware,
+        chromiumPath: findChromium(env) ?? undefined,
+      });
+      return {
+        client: r.engine.client,
+        adapter: r.adapter,
+        software: r.software,
+        notes: r.notes,
+        close: () => r.engine.close(),
+      };
+    },
+  };
 }

@@ -111,8 +111,8 @@ function validate(opts: TrainLocalOptions): void {
   }
 }
 
-/** The batches to run: [epoch, from, to] over per-epoch seeded permutations. */
-function* batchPlan(
+/** The batches to run: [epoch, from, to] over per-epoch seeded permutations (also used by remote-train.ts). */
+export function* batchPlan(
   n: number,
   batchSize: number,
   epochs: number,

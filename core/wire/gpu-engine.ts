@@ -62,9 +62,10 @@ const rate = z.number().positive().max(10);
 const weightList = z.array(f32).max(256);
 
 export const gpuRequestSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('init'), backend: z.enum(GPU_ENGINE_BACKENDS), spec: modelSpecSchema }),
+  z.object({ type: z.literal('init'), backend: z.enum(GPU_ENGINE_BACKENDS) }),
   z.object({
     type: z.literal('load'),
+    spec: modelSpecSchema,
     weights: weightList,
     optimizer: z.enum(['adam', 'sgd']),
     learningRate: rate,
@@ -129,3 +130,43 @@ export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   return issue === undefined ? 'invalid message' : `${issue.path.join('.') || 'message'}: ${issue.message}`;
 }
+
+/** True for adapters that are software renderers (SwiftShader, llvmpipe, WARP): not a GPU. */
+export function isSoftwareAdapter(adapter: string): boolean {
+  return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i.test(adapter);
+}
+
+/**
+ * The desktop app's relay: the participant engine (utility process) asks main to open the hidden
+ * GPU engine window, to pass it an envelope, or to close it; main answers on the same port.
+ */
+export const gpuRelayRequestSchema = z.object({
+  kind: z.literal('gpu'),
+  id: z.number().int().nonnegative(),
+  op: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('open') }),
+    z.object({
+      type: z.literal('request'),
+      envelope: gpuEnvelopeSchema,
+      timeoutMs: z.number().int().positive(),
+    }),
+    z.object({ type: z.literal('close') }),
+  ]),
+});
+export type GpuRelayRequest = z.output<typeof gpuRelayRequestSchema>;
+
+export const gpuRelayReplySchema = z.union([
+  z.object({
+    kind: z.literal('gpu-reply'),
+    id: z.number().int().nonnegative(),
+    ok: z.literal(true),
+    value: z.unknown(),
+  }),
+  z.object({
+    kind: z.literal('gpu-reply'),
+    id: z.number().int().nonnegative(),
+    ok: z.literal(false),
+    error: z.string().max(4000),
+  }),
+]);
+export type GpuRelayReply = z.output<typeof gpuRelayReplySchema>;

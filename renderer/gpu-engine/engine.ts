@@ -61,8 +61,11 @@ export function createEngine(): (req: GpuRequest) => Promise<unknown> {
   let backend: GpuEngineBackend | null = null;
   let trainer: BatchTrainer | null = null;
   const ready = (): BatchTrainer => {
-    if (trainer === null) throw new Error('the engine has no model yet: send init first');
+    if (trainer === null) throw new Error('the engine has no model yet: send load first');
     return trainer;
+  };
+  const initialised = (): void => {
+    if (backend === null) throw new Error('the engine has no backend yet: send init first');
   };
   const handlers: Handlers = {
     init: async (req) => {
@@ -78,13 +81,19 @@ export function createEngine(): (req: GpuRequest) => Promise<unknown> {
       const registered = registerMissingGradients(backend);
       const still = missingKernels(backend);
       if (still.length > 0) throw new Error(`${backend} lacks kernels training needs: ${still.join(', ')}`);
-      trainer?.dispose();
-      trainer = new BatchTrainer(req.spec);
       return { backend, adapter, missingKernels: missing, registeredKernels: registered };
     },
-    load: async (req) => ({
-      parameters: ready().load(req.weights, { optimizer: req.optimizer, learningRate: req.learningRate }),
-    }),
+    load: async (req) => {
+      if (backend === null) throw new Error('the engine has no backend yet: send init first');
+      // A new job may bring another model; the same one keeps its compiled programs.
+      if (trainer === null || JSON.stringify(trainer.spec) !== JSON.stringify(req.spec)) {
+        trainer?.dispose();
+        trainer = new BatchTrainer(req.spec);
+      }
+      return {
+        parameters: trainer.load(req.weights, { optimizer: req.optimizer, learningRate: req.learningRate }),
+      };
+    },
     train: async (req) => {
       const out = await ready().train(req.images, req.labels, req.learningRate, req.seed);
       return { ...out, samples: req.labels.length };
@@ -92,15 +101,15 @@ export function createEngine(): (req: GpuRequest) => Promise<unknown> {
     gradients: async (req) => ready().gradients(req.images, req.labels),
     weights: async () => ({ weights: await ready().weights() }),
     selfTest: async (req) => {
-      ready();
+      initialised();
       return runSelfTest(req.steps);
     },
     probe: async (req) => {
-      ready();
+      initialised();
       return { outputs: await runKernelProbe(req.probe) };
     },
     injectFault: async (req) => {
-      ready();
+      initialised();
       injectKernelFault(req.kernel, tf.getBackend());
       return { kernel: req.kernel };
     },

@@ -53,7 +53,7 @@ describe.skipIf(chromium === null)('GPU engine page in headless Chromium', () =>
 
   beforeAll(async () => {
     for (const backend of ['cpu', 'webgpu', 'webgl'] as const) {
-      const started = await startBrowserBackend(backend, PAPER_CNN, { software: true });
+      const started = await startBrowserBackend(backend, { software: true });
       engines.set(backend, started.engine);
       adapters.set(backend, started.adapter);
       // tfjs 4.22 has every training kernel on both GPU backends; a new version that drops one is reported here.
@@ -88,7 +88,13 @@ describe.skipIf(chromium === null)('GPU engine page in headless Chromium', () =>
       const { images, labels } = batch(2, 11);
       const results = [];
       for (const e of [get(backend), get('cpu')]) {
-        await e.client.request({ type: 'load', weights, optimizer: 'sgd', learningRate: 0.05 });
+        await e.client.request({
+          type: 'load',
+          spec: PAPER_CNN,
+          weights,
+          optimizer: 'sgd',
+          learningRate: 0.05,
+        });
         results.push(await e.client.request({ type: 'gradients', images, labels }));
       }
       const [got, want] = results;
@@ -100,7 +106,13 @@ describe.skipIf(chromium === null)('GPU engine page in headless Chromium', () =>
       const weights = initialWeights(PAPER_CNN, 5);
       const runs: { losses: number[]; weights: Float32Array[] }[] = [];
       for (const e of [get(backend), get('cpu')]) {
-        await e.client.request({ type: 'load', weights, optimizer: 'sgd', learningRate: 0.05 });
+        await e.client.request({
+          type: 'load',
+          spec: PAPER_CNN,
+          weights,
+          optimizer: 'sgd',
+          learningRate: 0.05,
+        });
         const losses = [];
         for (let step = 0; step < 2; step++) {
           const { images, labels } = batch(2, 20 + step);

@@ -32,12 +32,15 @@ describe('GPU engine contract', () => {
 
   it('refuses unknown request types, backends and a learning rate that is not a positive number', () => {
     expect(gpuEnvelopeSchema.safeParse({ id: 1, request: { type: 'eval' } }).success).toBe(false);
-    expect(gpuRequestSchema.safeParse({ type: 'init', backend: 'cuda', spec: PAPER_CNN }).success).toBe(
-      false,
-    );
+    expect(gpuRequestSchema.safeParse({ type: 'init', backend: 'cuda' }).success).toBe(false);
     expect(
-      gpuRequestSchema.safeParse({ type: 'load', weights: [], optimizer: 'adam', learningRate: Number.NaN })
-        .success,
+      gpuRequestSchema.safeParse({
+        type: 'load',
+        spec: PAPER_CNN,
+        weights: [],
+        optimizer: 'adam',
+        learningRate: Number.NaN,
+      }).success,
     ).toBe(false);
   });
 
