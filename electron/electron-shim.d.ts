@@ -38,6 +38,7 @@ export interface WebPreferences {
   partition?: string;
   navigateOnDragDrop?: boolean;
   safeDialogs?: boolean;
+  backgroundThrottling?: boolean;
 }
 
 export interface BrowserWindowConstructorOptions {
@@ -213,8 +214,13 @@ export interface AboutPanelOptionsOptions {
   website?: string;
 }
 
+export interface CommandLine {
+  appendSwitch(the_switch: string, value?: string): void;
+}
+
 export interface App {
   readonly isPackaged: boolean;
+  readonly commandLine: CommandLine;
   whenReady(): Promise<void>;
   quit(): void;
   exit(exitCode?: number): void;
@@ -263,6 +269,7 @@ export interface IpcRendererEvent extends Event {
 
 export const ipcRenderer: {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  send(channel: string, ...args: unknown[]): void;
   on(channel: string, listener: (event: IpcRendererEvent, ...args: unknown[]) => void): unknown;
   removeListener(channel: string, listener: (event: IpcRendererEvent, ...args: unknown[]) => void): unknown;
 };

@@ -5,6 +5,7 @@
  */
 import { ParticipantEngine } from '../core/participant/engine.ts';
 import { serveEngine } from './engine-server.ts';
+import { relayOpener } from './gpu-opener.ts';
 import { parentChannel } from './parent-channel.ts';
 
 function main(): void {
@@ -12,12 +13,15 @@ function main(): void {
   if (stateDir === undefined || stateDir === '') {
     throw new Error('FEDUNIFY_ENGINE_STATE_DIR is not set: the desktop app passes its data folder.');
   }
+  const port = parentChannel();
   const engine = new ParticipantEngine({
     stateDir,
     approveUploads: process.env.FEDUNIFY_APPROVE_UPLOADS === '1',
     backend: process.env.FEDUNIFY_BACKEND ?? 'auto',
+    // WebGPU/WebGL run in the app's hidden GPU window, which main opens on request.
+    browserOpener: relayOpener(port),
   });
-  serveEngine(parentChannel(), engine);
+  serveEngine(port, engine);
 }
 
 if (Reflect.get(process, 'parentPort') !== undefined) main();

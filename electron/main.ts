@@ -21,6 +21,8 @@ import { readOrgConfig, type OrgConfig } from './org-config.ts';
 import { APP_CSP, consoleUrlFor } from './security.ts';
 import { createSettingsStore } from './settings-store.ts';
 import { forkUtility } from './utility-channel.ts';
+import { serveGpuRelay } from './gpu-relay.ts';
+import { createGpuWindow } from './gpu-window.ts';
 import {
   createConsoleWindow,
   createParticipantWindow,
@@ -37,7 +39,11 @@ const files = {
   preload: path.join(appRoot, 'dist/electron/preload.cjs'),
   engine: path.join(appRoot, 'dist/electron/engine-process.cjs'),
   hub: path.join(appRoot, 'dist/electron/hub-process.mjs'),
+  gpuPage: path.join(appRoot, 'dist/electron/gpu-engine/index.html'),
+  gpuPreload: path.join(appRoot, 'dist/electron/gpu-preload.cjs'),
 };
+// WebGPU is behind a switch on Linux (on by default on macOS and Windows); the GPU engine window needs it.
+if (process.platform === 'linux') app.commandLine.appendSwitch('enable-unsafe-webgpu');
 const isDev = !app.isPackaged;
 
 /** The org config baked into a per-organization installer, if any; a bad one is reported, not fatal. */
@@ -64,12 +70,19 @@ function start(): void {
   hardenSession(session.defaultSession, APP_CSP);
   hardenAllWebContents(log.warn);
 
-  const engine = createEngineHost(() =>
-    forkUtility(files.engine, 'FedUnify participant engine', {
+  const engine = createEngineHost(() => {
+    const child = forkUtility(files.engine, 'FedUnify participant engine', {
       FEDUNIFY_ENGINE_STATE_DIR: path.join(app.getPath('userData'), 'participant'),
       FEDUNIFY_APPROVE_UPLOADS: settings.get().approveUploads ? '1' : '0',
-    }),
-  );
+    });
+    // WebGPU/WebGL training: the engine drives a hidden, sandboxed window through this relay.
+    serveGpuRelay(
+      child,
+      () => createGpuWindow({ preload: files.gpuPreload, page: files.gpuPage, warn: log.warn }),
+      log.warn,
+    );
+    return child;
+  });
   const hub = createHubHost(() => forkUtility(files.hub, 'FedUnify hub', { FEDUNIFY_APP_ROOT: appRoot }));
   engine.onEvent((event) => {
     if (event.type === 'log' && event.entry.level === 'error') log.error(`engine: ${event.entry.message}`);

@@ -6,6 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { gpuReplySchema, type GpuReply } from '../core/wire/gpu-engine.ts';
 
 /**
  * The renderer's policy, sent as a header on top of the page's own meta CSP (both apply): only the
@@ -130,4 +131,52 @@ export function consoleUrlFor(hubUrl: string): string {
   const url = new URL(hubUrl);
   if (['0.0.0.0', '[::]', '::'].includes(url.hostname)) url.hostname = '127.0.0.1';
   return url.href;
+}
+
+/** Electron's secure defaults, for every window the app opens. */
+export const SECURE_WEB_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  navigateOnDragDrop: false,
+} as const;
+
+/**
+ * The hidden GPU engine window: the secure defaults, its own two-function preload, never shown,
+ * no devtools, and no background throttling (a hidden page's timers would otherwise slow training).
+ */
+export function gpuWindowOptions(preload: string) {
+  return {
+    show: false,
+    width: 320,
+    height: 240,
+    title: 'FedUnify GPU engine',
+    webPreferences: { ...SECURE_WEB_PREFERENCES, preload, devTools: false, backgroundThrottling: false },
+  } as const;
+}
+
+/**
+ * Checks a message on the GPU reply channel: it must come from the GPU page itself (file URL of
+ * exactly `pageFile`) and have the reply's shape; anything else is refused with the reason.
+ */
+export function checkGpuReply(
+  senderUrl: string | null | undefined,
+  pageFile: string,
+  payload: unknown,
+): { ok: true; reply: GpuReply } | { ok: false; error: string } {
+  if (!isTrustedSender(senderUrl, [pageFile])) {
+    return {
+      ok: false,
+      error: `Refused a GPU engine reply from ${String(senderUrl)}: not the GPU engine page.`,
+    };
+  }
+  const parsed = gpuReplySchema.safeParse(payload);
+  return parsed.success
+    ? { ok: true, reply: parsed.data }
+    : { ok: false, error: 'Refused a malformed GPU engine reply.' };
 }

@@ -9,6 +9,7 @@ import {
   isAllowedAppNavigation,
   isAllowedConsoleNavigation,
   isAllowedExternalLink,
+  SECURE_WEB_PREFERENCES,
   verifyPinnedCertificate,
   withCspHeader,
 } from './security.ts';
@@ -38,17 +39,7 @@ export function hardenAllWebContents(warn: (message: string) => void): void {
   });
 }
 
-const secureWebPreferences = {
-  contextIsolation: true,
-  sandbox: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  nodeIntegrationInSubFrames: false,
-  webSecurity: true,
-  allowRunningInsecureContent: false,
-  webviewTag: false,
-  navigateOnDragDrop: false,
-} as const;
+const secureWebPreferences = SECURE_WEB_PREFERENCES;
 
 export interface ParticipantWindowOptions {
   preload: string;

@@ -1,6 +1,7 @@
 // Bundles the desktop app's main process, preload and utility processes into dist/electron/
 // with esbuild. Needs no Electron binary: `electron` stays an external require resolved at runtime.
 import { build } from 'esbuild';
+import { copyFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -17,6 +18,8 @@ const external = [
   'fsevents',
   'tsx',
   'tsx/*',
+  // Bundles the GPU engine page on the fly for headless Chromium; the desktop app ships the page prebuilt.
+  'esbuild',
 ];
 
 // Core code is ESM and may use import.meta; in a CJS bundle it refers to the bundle file.
@@ -69,11 +72,35 @@ export async function buildElectron(outdir = path.join(root, 'dist/electron')) {
     outdir,
     platform: 'browser',
     target: 'chrome130',
-    entryPoints: { preload: 'electron/preload.ts' },
+    entryPoints: { preload: 'electron/preload.ts', 'gpu-preload': 'electron/gpu-preload.ts' },
   });
-  return ['main.cjs', 'preload.cjs', 'engine-process.cjs', 'hub-process.mjs'].map((name) =>
-    path.join(outdir, name),
+  // The GPU engine page for the hidden window (same options as core/train/gpu-page-bundle.ts).
+  await build({
+    absWorkingDir: root,
+    logLevel: 'warning',
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    entryPoints: { 'gpu-engine': 'renderer/gpu-engine/main.ts' },
+    outdir: path.join(outdir, 'gpu-engine'),
+  });
+  await copyFile(
+    path.join(root, 'renderer/gpu-engine/index.html'),
+    path.join(outdir, 'gpu-engine/index.html'),
   );
+  return [
+    'main.cjs',
+    'preload.cjs',
+    'gpu-preload.cjs',
+    'engine-process.cjs',
+    'hub-process.mjs',
+    'gpu-engine/index.html',
+    'gpu-engine/gpu-engine.js',
+  ].map((name) => path.join(outdir, name));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
