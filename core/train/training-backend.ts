@@ -116,12 +116,12 @@ export async function selectTrainingBackend(
       return {
         info: {
           backend,
-          device: clip(`${h.adapter} (${kind}) in ${where}`).slice(0, 256),
+          // The adapter may be long; the evaluation backend's name must survive the 256-character limit.
+          device: `${h.adapter.slice(0, 150)} (${kind}) in ${where}; evaluation on ${inProcess.backend}`,
           notes: [
             ...(pref === 'auto' ? inProcess.notes.filter((n) => n.includes('tfjs-node-gpu')) : []),
             ...notes,
             ...h.notes,
-            `evaluation runs in this process on ${inProcess.backend}`,
           ]
             .map(clip)
             .slice(0, 10),
