@@ -21,10 +21,10 @@ import type { BrowserOpener } from './training-backend.ts';
 export const GPU_PAGE_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/** Where a Chromium is: CHROMIUM_PATH, else Debian's /usr/bin/chromium; null when neither exists. */
+/** Where a Chromium is: CHROMIUM_PATH when set (it must exist), else Debian's /usr/bin/chromium; or null. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
-  const candidates = [env.CHROMIUM_PATH, '/usr/bin/chromium'].filter((p): p is string => !!p);
-  return candidates.find((p) => existsSync(p)) ?? null;
+  const path = env.CHROMIUM_PATH || '/usr/bin/chromium';
+  return existsSync(path) ? path : null;
 }
 
 /** Why no Chromium can be used here, for notes and skip reasons. */
