@@ -34,7 +34,8 @@ export function isFatalConnectError(err: { message: string; code?: string }): bo
 
 /** Explains a fatal refusal and what to do about it. */
 export function fatalMessage(err: { message: string; code?: string }): string {
-  if (err.code === 'pin-mismatch') return err.message;
+  if (err.code === 'pin-mismatch')
+    return `Stopped: the hub's certificate fingerprint changed. ${err.message}`;
   if (err.code === 'version-mismatch' || /version/i.test(err.message)) {
     return `The hub refused this participant's protocol version (${err.message}). Update FedUnify to the hub's version.`;
   }

@@ -70,6 +70,9 @@ export class ParticipantEngine {
   private runtimePromise: Promise<ParticipantRuntime> | null = null;
   private conn: FederationConnection | null = null;
   private invite: Invite | null = null;
+  private inviteText: string | null = null;
+  /** Why the engine stopped on its own, so that fixing the cause (data that fits) can rejoin. */
+  private stoppedFor: ErrorCode | null = null;
   private data: LoadedData | null = null;
   private job: JobAssignment | null = null;
   private runner: RoundRunner | null = null;
@@ -158,7 +161,11 @@ export class ParticipantEngine {
         'info',
         `Local data: ${data.description} (${data.summary.trainSamples} train, ${data.summary.testSamples} test samples).`,
       );
-      void this.maybeReady();
+      if (this.stoppedFor === 'schema-mismatch' && problems.length === 0 && this.inviteText) {
+        // The hub dropped us only for the data: now that it fits, join again without a restart.
+        this.store.log('info', 'The data now fits the job: joining the hub again.', this.job?.jobId);
+        void this.join(this.inviteText);
+      } else void this.maybeReady();
       return { ok: true, preview };
     } catch (err) {
       const error = `Could not load the local data: ${errorText(err)}`;
@@ -178,8 +185,13 @@ export class ParticipantEngine {
     // Loaded on first use so that tests with a fake transport never load socket.io-client.
     const factory = this.opts.transport ?? (await import('./transport.ts')).socketTransport;
     if (this.conn) this.conn.close();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
     this.leaving = false;
+    this.stoppedFor = null;
+    if (this.inviteText !== null && this.inviteText !== inviteText.trim()) this.forgetJob();
     this.invite = invite;
+    this.inviteText = inviteText.trim();
     this.store.update({
       hub: { url: invite.hub, fingerprint: invite.fingerprint, org: invite.org },
       connection: 'connecting',
@@ -197,13 +209,17 @@ export class ParticipantEngine {
     return await result;
   }
 
-  /** Leaves the hub: stops training, closes the connection. */
+  /** Leaves the hub: stops training, closes the connection; a new invite may be joined next. */
   async leave(): Promise<void> {
     this.leaving = true;
+    this.stoppedFor = null;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
     this.runner?.stop();
     this.conn?.close();
     this.conn = null;
+    this.forgetJob();
+    this.inviteText = null;
     this.store.update({
       connection: 'idle',
       connectionDetail: 'left the hub',
@@ -212,6 +228,14 @@ export class ParticipantEngine {
     });
     this.store.log('info', 'Left the hub.');
     this.finishedReject(new Error('left the hub before the job ended'));
+  }
+
+  // The next invite may lead to another job: nothing of the old one may train or report.
+  private forgetJob(): void {
+    this.runner?.stop();
+    this.runner = null;
+    this.job = null;
+    this.store.update({ job: null, training: null, pendingApproval: null, roster: null, ended: null });
   }
 
   /** Turns the per-round upload approval on or off. */
@@ -264,9 +288,16 @@ export class ParticipantEngine {
       this.scheduleReconnect(conn, err.message);
     });
     conn.on('job:assign', (job) => void this.onJob(job));
-    conn.on('round:start', (msg) => void this.runner?.onRoundStart(msg));
+    conn.on('round:start', (msg) => {
+      if (this.store.get().roster) this.store.update({ roster: null });
+      void this.runner?.onRoundStart(msg);
+    });
     conn.on('round:unified', (msg) => void this.runner?.onRoundUnified(msg));
     conn.on('job:end', (msg) => this.onEnd(msg));
+    conn.on('job:roster', (msg) => {
+      if (!this.job || msg.jobId === this.job.jobId)
+        this.store.update({ roster: { ready: msg.ready, needed: msg.needed } });
+    });
     conn.on('hub:error', (msg) =>
       this.store.log('error', `Hub: ${msg.message} (${msg.code}).`, this.job?.jobId),
     );
@@ -303,7 +334,7 @@ export class ParticipantEngine {
       this.store.log('info', `Job "${job.name}" resumes at round ${job.currentRound}.`, job.jobId);
     }
     this.job = job;
-    this.store.update({ job });
+    this.store.update({ job, ended: null });
     if (!this.data && this.opts.dataSource) {
       await this.loadData(this.opts.dataSource);
       return; // loadData calls maybeReady
@@ -390,12 +421,14 @@ export class ParticipantEngine {
       connection: 'finished',
       connectionDetail: `job ended: ${msg.reason}`,
       training: null,
+      ended: { reason: msg.reason, finalRound: msg.finalRound },
     });
     this.finishedResolve(msg);
   }
 
   private fail(message: string, code: ErrorCode = 'unauthorized'): void {
     this.leaving = true;
+    this.stoppedFor = code;
     this.runner?.stop();
     this.conn?.close();
     this.store.update({ connection: 'error', connectionDetail: message });

@@ -315,6 +315,8 @@ export class RoundRunner {
         throw new SendRefused(`${event} for round ${round} refused by the hub: ${ack.error} (${ack.code}).`);
       } catch (err) {
         if (err instanceof SendRefused) throw err;
+        // A job that ended (or a user who left) closed the connection under this send: nothing to retry.
+        throwIfAborted(signal);
         store.log(
           'warn',
           `${event} for round ${round}: no answer from the hub (${errorText(err)}); attempt ${attempt} of ${this.ctx.maxAttempts}.`,

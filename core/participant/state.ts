@@ -24,6 +24,8 @@ export function initialState(approveUploads: boolean): ParticipantState {
     outbound: [],
     approveUploads,
     pendingApproval: null,
+    roster: null,
+    ended: null,
     logs: [],
   };
 }

@@ -95,18 +95,20 @@ class SocketConnection implements FederationConnection {
 
   open(): void {
     if (this.socket) {
-      this.socket.connect();
+      // The socket keeps the TLS options of its first connection: check the pin again before
+      // reconnecting, so a hub whose certificate changed is named, not retried as "unreachable".
+      const socket = this.socket;
+      void this.checkPin().then((err) => {
+        if (this.closed) return;
+        if (err) this.connectError?.(err);
+        else socket.connect();
+      });
       return;
     }
     if (this.opening) return;
     this.opening = true;
     void this.create()
-      .catch((err: unknown) => {
-        const message = err instanceof Error ? err.message : String(err);
-        // A certificate that is not the pinned one is not fixed by retrying.
-        const code = message.includes('your invite pins') ? 'pin-mismatch' : undefined;
-        this.connectError?.({ message, code });
-      })
+      .catch((err: unknown) => this.connectError?.(pinError(err)))
       .finally(() => (this.opening = false));
   }
 
@@ -114,6 +116,17 @@ class SocketConnection implements FederationConnection {
     this.closed = true;
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
+  }
+
+  private async checkPin(): Promise<{ message: string; code?: string } | null> {
+    const { url, fingerprint } = this.opts;
+    if (!fingerprint) return null;
+    try {
+      await pinnedTlsOptions(url, fingerprint);
+      return null;
+    } catch (err) {
+      return pinError(err);
+    }
   }
 
   private async create(): Promise<void> {
@@ -145,4 +158,10 @@ class SocketConnection implements FederationConnection {
     this.socket = socket;
     socket.connect();
   }
+}
+
+// A certificate that is not the pinned one is not fixed by retrying: it gets its own code.
+function pinError(err: unknown): { message: string; code?: string } {
+  const message = err instanceof Error ? err.message : String(err);
+  return { message, code: message.includes('your invite pins') ? 'pin-mismatch' : undefined };
 }

@@ -4,7 +4,7 @@
  * The renderer imports only these types.
  */
 import type { JobSummary } from './job-summary.ts';
-import type { Ack, BackendInfo, DatasetSummary, JobAssignment, LogEntry } from './protocol.ts';
+import type { Ack, BackendInfo, DatasetSummary, JobAssignment, JobEnd, LogEntry } from './protocol.ts';
 
 /** Where local data comes from. */
 export type DataSource =
@@ -97,6 +97,10 @@ export interface ParticipantState {
   outbound: OutboundRecord[];
   approveUploads: boolean;
   pendingApproval: { round: number; bytes: number; sha256: string } | null;
+  /** Before round 1: how many participants are ready and how many the job needs (from the hub). */
+  roster: { ready: number; needed: number } | null;
+  /** How the job ended, once it has. */
+  ended: { reason: JobEnd['reason']; finalRound: number } | null;
   logs: LogEntry[];
 }
 

@@ -144,6 +144,13 @@ export interface RoundUnified {
   hubAccuracy: number | null;
 }
 
+/** Before round 1: how many participants are ready and how many the job needs. */
+export interface JobRoster {
+  jobId: string;
+  ready: number;
+  needed: number;
+}
+
 export interface JobEnd {
   jobId: string;
   reason: 'target-reached' | 'round-limit' | 'aborted';
@@ -156,6 +163,7 @@ export interface FederationServerEvents {
   'round:start': (msg: RoundStart) => void;
   'round:unified': (msg: RoundUnified) => void;
   'job:end': (msg: JobEnd) => void;
+  'job:roster': (msg: JobRoster) => void;
   'hub:error': (msg: { code: ErrorCode; message: string }) => void;
 }
 

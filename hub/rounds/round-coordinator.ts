@@ -360,6 +360,9 @@ export class JobRunner {
   refresh(): void {
     if (this.job.status === 'waiting') {
       const ready = this.readyIds().length;
+      // Participants see "waiting for 1 more participant (1 of 2)" instead of an idle screen.
+      const roster = { jobId: this.job.id, ready, needed: this.job.spec.minParticipants };
+      for (const c of this.conns.values()) c.socket.emit('job:roster', roster);
       this.setJob({
         statusDetail: `waiting for ${this.job.spec.minParticipants} participants, ${ready} ready, ${this.conns.size} connected`,
       });

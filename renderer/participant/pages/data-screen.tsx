@@ -1,7 +1,6 @@
 /** Data: choose where the local training data comes from, then see samples, a histogram and problems. */
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { DataSource } from '../../../core/wire/bridge.ts';
 import { FASHION_MNIST_SHORT_LABELS } from '../../../core/wire/datasets.ts';
 import { useParticipant } from '../store/index.ts';
 import { Card, PageHeader, Stat } from '../../shared/layout.tsx';
@@ -9,8 +8,8 @@ import { Banner, EmptyState, Spinner } from '../../shared/feedback.tsx';
 import { ClassHistogram } from '../../shared/charts.tsx';
 import { formatNumber } from '../../shared/format.ts';
 import { SampleGrid } from './sample-grid.tsx';
+import { describeSource, formFromSource, sourceFromForm, type Kind } from './data-form.ts';
 
-type Kind = DataSource['kind'];
 const KINDS: { id: Kind; title: string; text: string }[] = [
   {
     id: 'fashion-mnist',
@@ -68,38 +67,14 @@ export function DataScreen() {
       setScreen: s.setScreen,
     })),
   );
-  const [kind, setKind] = useState<Kind>('fashion-mnist');
-  const [fm, setFm] = useState({
-    path: '',
-    env: 'V' as 'V' | 'H' | 'iid' | 'dirichlet',
-    index: 0,
-    seed: 1,
-    limit: 1000,
-  });
-  const [idx, setIdx] = useState({ imagesPath: '', labelsPath: '', testImagesPath: '', testLabelsPath: '' });
-  const [path, setPath] = useState('');
+  // What the engine has loaded fills the form, so a reload shows it rather than another share.
+  const [initial] = useState(() => formFromSource(engine?.data?.source));
+  const [kind, setKind] = useState<Kind>(initial.kind);
+  const [fm, setFm] = useState(initial.fm);
+  const [idx, setIdx] = useState(initial.idx);
+  const [path, setPath] = useState(initial.path);
   const data = engine?.data ?? preview;
-
-  function source(): DataSource {
-    if (kind === 'fashion-mnist') {
-      return {
-        kind,
-        ...(fm.path ? { path: fm.path } : {}),
-        owner: { env: fm.env, index: fm.index, seed: fm.seed },
-        ...(fm.limit > 0 ? { limit: fm.limit } : {}),
-      };
-    }
-    if (kind === 'idx') {
-      return {
-        kind,
-        imagesPath: idx.imagesPath,
-        labelsPath: idx.labelsPath,
-        ...(idx.testImagesPath ? { testImagesPath: idx.testImagesPath } : {}),
-        ...(idx.testLabelsPath ? { testLabelsPath: idx.testLabelsPath } : {}),
-      };
-    }
-    return { kind, path };
-  }
+  const source = () => sourceFromForm({ kind, fm, idx, path });
   const classNames = data?.source.kind === 'fashion-mnist' ? FASHION_MNIST_SHORT_LABELS : undefined;
 
   return (
@@ -237,6 +212,9 @@ export function DataScreen() {
         </div>
       ) : (
         <>
+          <p className="muted small" data-testid="data-loaded" style={{ margin: 0 }}>
+            Loaded: {describeSource(data.source)}
+          </p>
           {data.problems.length > 0 ? (
             <Banner tone="err">
               <strong>This data does not fit the job yet:</strong>

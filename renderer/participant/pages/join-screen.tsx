@@ -71,6 +71,11 @@ export function JobCard(props: { job: JobAssignment | JobSummary; detail?: strin
   );
 }
 
+/** Whether the engine is in (or on its way into) a federation, so the invite box is hidden. */
+function isActive(connection: string): boolean {
+  return connection === 'connecting' || connection === 'connected' || connection === 'reconnecting';
+}
+
 /** The join screen. */
 export function JoinScreen() {
   const { engine, busy, inspected, invite, setInvite, presetOrg, inspectInvite, join, leave, setScreen } =
@@ -96,11 +101,13 @@ export function JoinScreen() {
       return { ok: false as const, error: errorMessage(err) };
     }
   }, [invite]);
-  const joined = engine?.job != null || (engine?.connection !== 'idle' && engine?.hub != null);
+  // After Leave, a revoked invite, a changed certificate or the job's end, a new invite may be pasted.
+  const joined = engine !== null && isActive(engine.connection);
+  const stopped = engine?.connection === 'error' ? engine.connectionDetail : null;
   // Only what the hub said about the invite now in the box counts.
   const answered = inspected !== null && inspected.invite === invite.trim() ? inspected : null;
   const hub =
-    engine?.hub ??
+    (joined ? engine?.hub : null) ??
     answered?.hub ??
     (decoded?.ok
       ? { url: decoded.invite.hub, fingerprint: decoded.invite.fingerprint, org: decoded.invite.org }
@@ -112,6 +119,11 @@ export function JoinScreen() {
         title="Join a federation"
         subtitle="Paste the invite the hub operator sent you. Nothing leaves this machine until you join."
       />
+      {stopped && (
+        <Banner tone="err">
+          <span data-testid="join-stopped">{stopped}</span> Paste a new invite below to join again.
+        </Banner>
+      )}
       {!joined && (
         <Card title="Invite">
           <div style={{ display: 'grid', gap: 10 }}>
@@ -157,7 +169,7 @@ export function JoinScreen() {
           title="Hub"
           testId="hub-card"
           actions={
-            engine?.hub ? (
+            joined && engine?.hub ? (
               <StatusBadge status={engine.connection} />
             ) : answered ? (
               <span className="badge ok">answered</span>
@@ -187,7 +199,7 @@ export function JoinScreen() {
           )}
         </Card>
       )}
-      {engine?.job ? (
+      {joined && engine?.job ? (
         <JobCard job={engine.job} />
       ) : answered?.job ? (
         <JobCard job={answered.job} detail={answered.detail} />

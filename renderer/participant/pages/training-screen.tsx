@@ -7,12 +7,16 @@ import { Banner, EmptyState } from '../../shared/feedback.tsx';
 import { LiveProgress, LiveText } from '../../shared/live-text.tsx';
 import { StatusBadge } from '../../shared/status-badge.tsx';
 import { formatDuration, formatNumber, formatPercent } from '../../shared/format.ts';
+import { trainingStatus } from './training-status.ts';
 
 // Stable selectors (module level) so LiveText subscribes once.
 const pick = (f: (p: TrainingProgress) => string) => (s: ParticipantStore) =>
   s.progress ? f(s.progress) : '—';
+// The bar moves only while training: an empty bar otherwise, never the indeterminate animation.
 const selFraction = (s: ParticipantStore) =>
-  s.progress && s.progress.samplesTotal > 0 ? s.progress.samplesDone / s.progress.samplesTotal : null;
+  s.engine?.training && s.progress && s.progress.samplesTotal > 0
+    ? s.progress.samplesDone / s.progress.samplesTotal
+    : 0;
 const selSamples = pick((p) => `${formatNumber(p.samplesDone)} / ${formatNumber(p.samplesTotal)} samples`);
 const selSpeed = pick((p) => `${formatNumber(p.samplesPerSec, 1)} samples/s`);
 const selEta = pick((p) => (p.etaSec === null ? 'ETA —' : `ETA ${formatDuration(p.etaSec)}`));
@@ -24,8 +28,9 @@ const selLoss = pick((p) => formatNumber(p.loss, 4));
 const selAcc = pick((p) => formatPercent(p.accuracy));
 const selRound = pick((p) => String(p.round));
 const selTraining = (s: ParticipantStore) =>
+  s.engine?.training != null &&
   s.progress !== null &&
-  s.engine?.connection !== 'finished' &&
+  s.engine.connection !== 'finished' &&
   s.progress.samplesDone < s.progress.samplesTotal;
 
 /** The training screen. */
@@ -37,15 +42,10 @@ export function TrainingScreen() {
   const busy = useParticipant(selTraining);
   if (!engine) return null;
   const { job, backend } = engine;
+  // The newest round whose unified model was evaluated here (the current round has none yet).
+  const unified = engine.rounds.findLast((r) => r.unifiedLocalAccuracy !== null);
   const last = engine.rounds[engine.rounds.length - 1];
-  const state =
-    engine.connection === 'finished'
-      ? 'finished'
-      : engine.pendingApproval
-        ? 'awaiting-approval'
-        : busy
-          ? 'training'
-          : engine.connection;
+  const status = trainingStatus(engine, busy);
   if (!job) {
     return (
       <>
@@ -69,7 +69,7 @@ export function TrainingScreen() {
       <PageHeader
         title="Training"
         subtitle={`${job.name} · ${job.method} · ${job.rounds} rounds`}
-        actions={<StatusBadge status={state} />}
+        actions={<StatusBadge status={status.phase} />}
       />
       {!engine.data && (
         <Banner
@@ -83,8 +83,10 @@ export function TrainingScreen() {
           Choose your data: the hub starts rounds only when every participant has loaded theirs.
         </Banner>
       )}
-      {engine.connection === 'finished' && (
-        <Banner tone="ok">The job has ended. {engine.connectionDetail}</Banner>
+      {engine.ended && (
+        <Banner tone="ok">
+          The job has ended: {status.text}. The Rounds screen has every round's accuracy.
+        </Banner>
       )}
       <Card title="Current round" testId="training-card">
         <div style={{ display: 'grid', gap: 12 }}>
@@ -103,11 +105,9 @@ export function TrainingScreen() {
             <LiveText store={useParticipant} select={selSpeed} testId="training-speed" />
             <LiveText store={useParticipant} select={selEta} />
           </div>
-          {!engine.training && (
-            <span className="muted small">
-              {engine.connectionDetail || 'Waiting for the hub to start the next round.'}
-            </span>
-          )}
+          <span className="muted small" data-testid="training-status">
+            {status.text}
+          </span>
         </div>
       </Card>
       <div className="stats">
@@ -128,8 +128,8 @@ export function TrainingScreen() {
         />
         <Stat
           label="Unified model here"
-          value={formatPercent(last?.unifiedLocalAccuracy)}
-          sub="on your test split"
+          value={formatPercent(unified?.unifiedLocalAccuracy)}
+          sub={unified ? `round ${unified.round}, on your test split` : 'after round 1, on your test split'}
           testId="unified-here"
         />
       </div>

@@ -82,6 +82,8 @@ export const createActionsSlice: StateCreator<ParticipantStore, [], [], ActionsS
     },
     leave: async () => {
       await run('leave', 'Could not leave the job', () => bridge().leave());
+      // The invite used up by this job must not be offered again: the box starts empty.
+      set({ inspected: null, inviteDraft: '' });
       await get().refresh();
     },
     setApproveUploads: async (on) => {
