@@ -19,9 +19,11 @@ if (!existsSync(chromium)) {
 
 const started = Date.now();
 const { runFederationScenario } = await import('../test/e2e/federation.e2e.ts');
+const { runRecoveryScenario } = await import('../test/e2e/recovery.e2e.ts');
 const { runElectronE2E } = await import('../test/e2e/electron-app.ts');
 
-const browser = (await runFederationScenario()).results;
+// Each scenario starts `fedunify hub` and participants as child processes, as their users do.
+const browser = [...(await runFederationScenario()).results, ...(await runRecoveryScenario()).results];
 let passed = browser.filter((r) => r.ok).length;
 let failed = browser.length - passed;
 // The desktop shell's own test needs the Electron binary; where it is absent it says why and skips.

@@ -247,6 +247,8 @@ export interface LogEntry {
   source: string;
   message: string;
   jobId?: string;
+  /** What an expert needs (a stack, the raw error), shown folded under the one-line message. */
+  details?: string;
 }
 
 /** Hub → operator console. */

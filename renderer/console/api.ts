@@ -104,6 +104,11 @@ export async function login(username: string, password: string): Promise<string>
   return res.token;
 }
 
+/** Ends the operator session on the hub (the token stops working at once). */
+export async function logout(token: string): Promise<void> {
+  await request(token, '/api/logout', { method: 'POST' });
+}
+
 /** The REST API bound to one operator token. */
 export function createApi(token: string) {
   const enc = encodeURIComponent;

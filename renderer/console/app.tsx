@@ -18,6 +18,16 @@ type NavId = 'jobs' | 'invites' | 'logs';
 export function ConsoleApp() {
   const token = useConsole((s) => s.token);
   useEffect(() => {
+    // Back, Forward and edited addresses move the console too.
+    const sync = () => useConsole.getState().syncFromLocation();
+    window.addEventListener('popstate', sync);
+    window.addEventListener('hashchange', sync);
+    return () => {
+      window.removeEventListener('popstate', sync);
+      window.removeEventListener('hashchange', sync);
+    };
+  }, []);
+  useEffect(() => {
     if (!token) return;
     void useConsole.getState().loadHub();
     return connectLive(token);
@@ -73,7 +83,7 @@ function SignedIn() {
       {view.page === 'jobs' && <JobsPage />}
       {view.page === 'create' && <CreateJobPage mode={view.mode} />}
       {view.page === 'job' && <JobDetailPage jobId={view.jobId} tab={view.tab} />}
-      {view.page === 'invites' && <InvitesPage />}
+      {view.page === 'invites' && <InvitesPage key={view.jobId ?? ''} jobId={view.jobId} />}
       {view.page === 'logs' && <HubLogsPage />}
     </AppShell>
   );

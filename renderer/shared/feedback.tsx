@@ -1,5 +1,6 @@
 /** Progress, empty, error and confirmation pieces: every long operation shows one of these. */
 import { useState, type ReactNode } from 'react';
+import { Modal } from './modal.tsx';
 
 /** A small spinning ring for operations without a known length. */
 export function Spinner(props: { label?: string }) {
@@ -94,31 +95,23 @@ export function ConfirmDialog(props: {
   onCancel: () => void;
 }) {
   return (
-    <div className="overlay" role="presentation" onClick={props.onCancel}>
-      <div
-        className="dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-label={props.title}
-        onClick={(e) => e.stopPropagation()}
-      >
-        <h2>{props.title}</h2>
-        <div>{props.body}</div>
-        <div className="actions">
-          <button type="button" className="btn" onClick={props.onCancel} disabled={props.busy}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className={`btn ${props.danger ? 'danger solid' : 'primary'}`}
-            onClick={props.onConfirm}
-            disabled={props.busy}
-          >
-            {props.busy && <Spinner />}
-            {props.confirmLabel}
-          </button>
-        </div>
+    <Modal label={props.title} onCancel={props.busy ? undefined : props.onCancel}>
+      <h2>{props.title}</h2>
+      <div>{props.body}</div>
+      <div className="actions">
+        <button type="button" className="btn" onClick={props.onCancel} disabled={props.busy} data-autofocus>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className={`btn ${props.danger ? 'danger solid' : 'primary'}`}
+          onClick={props.onConfirm}
+          disabled={props.busy}
+        >
+          {props.busy && <Spinner />}
+          {props.confirmLabel}
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }

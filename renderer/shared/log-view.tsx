@@ -10,7 +10,29 @@ const MAX_SHOWN = 1000;
 
 /** One log entry as a line of text (what the copy button copies). */
 export function logLine(e: LogEntry): string {
-  return `${e.ts} ${e.level.toUpperCase().padEnd(5)} [${e.source}] ${e.message}`;
+  const line = `${e.ts} ${e.level.toUpperCase().padEnd(5)} [${e.source}] ${e.message}`;
+  return e.details ? `${line}\n${e.details}` : line;
+}
+
+/** An entry's first line, and what follows it (a multi-line message or `details`) to fold away. */
+export function splitEntry(e: LogEntry): { summary: string; more: string | null } {
+  const [first = '', ...rest] = e.message.split('\n');
+  const more = [rest.join('\n').trim(), e.details?.trim() ?? ''].filter(Boolean).join('\n');
+  return { summary: first, more: more || null };
+}
+
+function Message(props: { entry: LogEntry }) {
+  const { summary, more } = splitEntry(props.entry);
+  if (!more) return <span>{summary}</span>;
+  return (
+    <span>
+      {summary}
+      <details className="log-details">
+        <summary>details</summary>
+        <pre className="mono">{more}</pre>
+      </details>
+    </span>
+  );
 }
 
 /** Filterable, copyable log lines. */
@@ -77,7 +99,7 @@ export function LogView(props: { entries: LogEntry[]; emptyHint?: string }) {
               <span className="log-src" title={e.source}>
                 {e.source}
               </span>
-              <span>{e.message}</span>
+              <Message entry={e} />
             </div>
           ))}
         </div>

@@ -8,93 +8,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startHub } from '../../hub/index.ts';
 import { Scenario, StepFailed, check, waitFor } from './harness.ts';
-import { REPO, launchBrowser, newPage, screenshot, startCli, tempDir } from './support.ts';
+import { launchBrowser, newPage, screenshot, startCli, startHubCli, tempDir } from './support.ts';
+import {
+  JOB,
+  createInviteFromJob,
+  createJobByWizard,
+  createJobByYaml,
+  nav,
+  openJobByKeyboard,
+  signIn,
+} from './console-steps.ts';
+import { checkSmallWindow } from './small-window.ts';
 
-const JOB = 'e2e-federation';
 const FEDERATION_TIMEOUT = 240_000;
-
-/** Clicks a sidebar entry (its badge may follow the label). */
-function nav(page: Page, label: string): Promise<void> {
-  return page
-    .getByRole('navigation')
-    .getByRole('button', { name: new RegExp(`^${label}`) })
-    .click();
-}
-
-async function signIn(page: Page, url: string, password: string): Promise<void> {
-  await page.goto(url);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Jobs' }).waitFor();
-}
-
-async function createJobByWizard(page: Page): Promise<void> {
-  await page.getByRole('button', { name: '+ New job' }).click();
-  await page.getByLabel('Job name').fill(JOB);
-  await page.getByRole('button', { name: /Next: Model/ }).click();
-  await page.getByText('106,442 parameters').waitFor();
-  await page.getByRole('button', { name: /Next: Method/ }).click();
-  await page.getByRole('radio', { name: /^avg/ }).click();
-  await screenshot(page, 'console-create-wizard');
-  await page.getByRole('button', { name: /Next: Training/ }).click();
-  await page.getByLabel('Rounds').fill('2');
-  await page.getByRole('button', { name: 'Steps', exact: true }).click();
-  await page.getByLabel('Local steps (batches)').fill('6');
-  await page.getByLabel('Batch size').fill('32');
-  await page.getByRole('button', { name: /Next: Stopping/ }).click();
-  await page.getByRole('checkbox', { name: /Stop at a target accuracy/ }).uncheck();
-  await page.getByLabel('Minimum participants').fill('2');
-  await page.getByRole('button', { name: /Next: Hub evaluation/ }).click();
-  await page.getByLabel('Test images (at most)').fill('300');
-  await page.getByRole('button', { name: /Next: Review/ }).click();
-  const yaml = await page.getByTestId('wizard-yaml').textContent();
-  check(
-    yaml?.includes('localSteps: 6') && yaml.includes('rounds: 2'),
-    `the review shows the spec, got:\n${yaml}`,
-  );
-  await page.getByRole('button', { name: 'Create job' }).click();
-  await page.getByRole('heading', { name: new RegExp(JOB) }).waitFor();
-}
-
-async function createJobByYaml(page: Page): Promise<void> {
-  await nav(page, 'Jobs');
-  await page.getByRole('button', { name: 'New from YAML' }).click();
-  const bad = [
-    'name: e2e-yaml',
-    'model: paper-cnn',
-    'method: absmax',
-    'rounds: zero',
-    'batchSize: 32',
-    '',
-  ].join('\n');
-  await page.getByLabel('Job YAML').fill(bad);
-  await page.getByRole('button', { name: 'Create job' }).click();
-  const marker = page.locator('[data-testid="yaml-inline-error"][data-line="4"]');
-  await marker.waitFor();
-  const text = (await marker.textContent()) ?? '';
-  check(/rounds/.test(text), `the error at line 4 names the field, got "${text}"`);
-  await page.getByRole('alert').filter({ hasText: 'rejected' }).waitFor();
-  await screenshot(page, 'console-yaml-error');
-  await page.getByLabel('Job YAML').fill(bad.replace('rounds: zero', 'rounds: 3'));
-  await page.getByRole('button', { name: 'Create job' }).click();
-  await page.getByRole('heading', { name: /e2e-yaml/ }).waitFor();
-}
-
-async function createInvite(page: Page, org: string): Promise<string> {
-  await nav(page, 'Invites');
-  await page.getByLabel('Organization').fill(org);
-  const value = await page.locator('select[aria-label="Job"] option', { hasText: JOB }).getAttribute('value');
-  check(value, 'the job is offered in the invite form');
-  await page.getByLabel('Job').selectOption(value);
-  await page.getByRole('button', { name: 'Create invite' }).click();
-  const code = page.getByTestId('new-invite');
-  await waitFor(`the invite for ${org}`, async () => (await code.textContent())?.startsWith('fedunify1.'));
-  await page.getByTestId('invites-table').getByText(org).waitFor();
-  return ((await code.textContent()) ?? '').trim();
-}
 
 async function joinThroughUi(page: Page, uiUrl: string, invite: string): Promise<void> {
   await page.goto(uiUrl);
@@ -161,28 +88,64 @@ export async function runFederationScenario(): Promise<Scenario> {
   const errors: string[] = [];
   let browser: Browser | null = null;
   try {
-    const hubDir = tempDir('hub', cleanup);
-    const hub = await sc.step('start a real hub', () =>
-      startHub({
-        dataDir: hubDir,
-        port: 0,
-        host: '127.0.0.1',
-        quiet: true,
-        consoleDir: join(REPO, 'dist', 'renderer', 'console'),
-      }),
-    );
-    cleanup.unshift(() => hub.close());
-    check(hub.operator.password, 'a fresh hub prints an operator password');
+    const hub = await sc.step('start `fedunify hub` as its own process', () => startHubCli(cleanup));
     browser = await launchBrowser();
     const consolePage = await newPage(browser, errors, true);
-    await sc.step('sign in to the console', () => signIn(consolePage, hub.url, hub.operator.password ?? ''));
-    await sc.step('create a job with the wizard', () => createJobByWizard(consolePage));
-    await sc.step('YAML errors show at their line; a fixed YAML creates the job', () =>
+    await sc.step('sign in to the console', () => signIn(consolePage, hub.url, hub.username, hub.password));
+    await sc.step('create a job with the wizard (it stops at an invalid step)', () =>
+      createJobByWizard(consolePage),
+    );
+    await sc.step('YAML errors show at their line and clear when it is edited; Cancel asks first', () =>
       createJobByYaml(consolePage),
     );
-    const inviteA = await sc.step('create an invite for Org A', () => createInvite(consolePage, 'Org A'));
-    const inviteB = await sc.step('create an invite for Org B', () => createInvite(consolePage, 'Org B'));
+    await sc.step('open a job with the keyboard; its address survives a reload', async () => {
+      await openJobByKeyboard(consolePage, JOB);
+      check(
+        /#\/jobs\/[^/]+\/participants$/.test(consolePage.url()),
+        `a job address, got ${consolePage.url()}`,
+      );
+      await consolePage.reload();
+      await consolePage.getByRole('heading', { name: new RegExp(JOB) }).waitFor();
+    });
+    const inviteA = await sc.step('an invite from the job page goes to that job (Org A)', () =>
+      createInviteFromJob(consolePage, 'Org A'),
+    );
+    const inviteB = await sc.step('an invite from the job page goes to that job (Org B)', () =>
+      createInviteFromJob(consolePage, 'Org B'),
+    );
 
+    const ui = startCli(
+      ['join', '--ui', '--test-limit', '100', '--state-dir', tempDir('org-b', cleanup)],
+      cleanup,
+    );
+    const uiUrl = await sc.step(
+      'join --ui prints its one-time URL',
+      async () => (await ui.waitForOutput(/open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/))[1],
+    );
+    const partPage = await newPage(browser, errors);
+    await sc.step('participant UI: inspect the invite and join', () =>
+      joinThroughUi(partPage, uiUrl, inviteB),
+    );
+    await sc.step('participant UI: load data and see samples, histogram, no problems', () =>
+      pickData(partPage),
+    );
+    await sc.step('participant UI: "waiting for 1 more participant (1 of 2)"', async () => {
+      await nav(partPage, 'Training');
+      await partPage
+        .getByTestId('training-status')
+        .getByText('waiting for 1 more participant (1 of 2)')
+        .waitFor({ timeout: 30_000 });
+      const moving = await partPage.locator('.progress.indeterminate').count();
+      check(moving === 0, 'no moving bar while nobody trains');
+    });
+    await sc.step('the one-time link is refused a second time', async () => {
+      const res = await fetch(new URL('/session', uiUrl), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token: new URL(uiUrl).searchParams.get('token') }),
+      });
+      check(res.status === 403, `a replayed token gets 403, got ${res.status}`);
+    });
     startCli(
       [
         'join',
@@ -203,33 +166,8 @@ export async function runFederationScenario(): Promise<Scenario> {
       ],
       cleanup,
     );
-    const ui = startCli(
-      ['join', '--ui', '--test-limit', '100', '--state-dir', tempDir('org-b', cleanup)],
-      cleanup,
-    );
-    const uiUrl = await sc.step(
-      'join --ui prints its one-time URL',
-      async () => (await ui.waitForOutput(/open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/))[1],
-    );
-    const partPage = await newPage(browser, errors);
-    await sc.step('participant UI: inspect the invite and join', () =>
-      joinThroughUi(partPage, uiUrl, inviteB),
-    );
-    await sc.step('participant UI: load data and see samples, histogram, no problems', () =>
-      pickData(partPage),
-    );
-    await sc.step('the one-time link is refused a second time', async () => {
-      const res = await fetch(new URL('/session', uiUrl), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ token: new URL(uiUrl).searchParams.get('token') }),
-      });
-      check(res.status === 403, `a replayed token gets 403, got ${res.status}`);
-    });
 
     await sc.step('console: both participants appear', async () => {
-      await nav(consolePage, 'Jobs');
-      await consolePage.getByTestId('jobs-table').getByText(JOB).click();
       await waitFor(
         'two participant rows',
         async () => (await consolePage.getByTestId('participant-row').count()) === 2,
@@ -238,7 +176,6 @@ export async function runFederationScenario(): Promise<Scenario> {
       await screenshot(consolePage, 'console-participants');
     });
     await sc.step('participant UI: training progress is shown', async () => {
-      await nav(partPage, 'Training');
       await waitFor(
         'a training round',
         async () => Number(await partPage.getByTestId('training-round').textContent()) >= 1,
@@ -248,6 +185,7 @@ export async function runFederationScenario(): Promise<Scenario> {
     });
     await sc.step('console: the job completes with 2 rounds of accuracy', async () => {
       await consolePage.getByRole('tab', { name: 'Rounds' }).click();
+      check(consolePage.url().endsWith('/rounds'), `the tab has its address, got ${consolePage.url()}`);
       await consolePage
         .locator('main .badge[data-status="completed"]')
         .first()
@@ -262,6 +200,18 @@ export async function runFederationScenario(): Promise<Scenario> {
       check(/\d+\.\d%/.test(row), `round 2 shows accuracies as percentages, got "${row}"`);
       await consolePage.getByTestId('rounds-chart').locator('.recharts-line').first().waitFor();
       await screenshot(consolePage, 'console-job-detail');
+    });
+    await sc.step('participant UI: "finished: 2 of 2 rounds", unified accuracy here filled', async () => {
+      await partPage
+        .getByTestId('training-status')
+        .getByText('finished: 2 of 2 rounds')
+        .waitFor({ timeout: 60_000 });
+      const unified = (await partPage.getByTestId('unified-here').textContent()) ?? '';
+      check(
+        /\d+\.\d%/.test(unified) && /round 2/.test(unified),
+        `unified model here after round 2, got "${unified}"`,
+      );
+      check((await partPage.locator('.progress.indeterminate').count()) === 0, 'no moving bar after the end');
     });
     await sc.step('console: methods are compared on the same updates', async () => {
       await consolePage.getByRole('tab', { name: 'Methods' }).click();
@@ -278,7 +228,7 @@ export async function runFederationScenario(): Promise<Scenario> {
     await sc.step('console: download the unified model and check the files', () =>
       checkDownloads(consolePage, tempDir('downloads', cleanup)),
     );
-    await sc.step('participant UI: rounds table and chart', async () => {
+    await sc.step('participant UI: rounds table and chart; no late warnings', async () => {
       await nav(partPage, 'Rounds');
       await waitFor(
         'two rounds with unified accuracy',
@@ -295,14 +245,31 @@ export async function runFederationScenario(): Promise<Scenario> {
         'outbound uploads',
         async () => (await partPage.getByTestId('outbound-table').locator('tbody tr').count()) >= 2,
       );
+      check(
+        !/attempt \d+ of \d+/.test(ui.output()),
+        `no send retries after the job ended:\n${ui.output().slice(-1500)}`,
+      );
     });
-    await sc.step('console: job list; delete a job after confirming', async () => {
+    await sc.step('console at 800×600: sidebar collapses, row actions visible, wide tables scroll', () =>
+      checkSmallWindow(browser!, hub, errors),
+    );
+    await sc.step('console: job list; delete a job in a focused dialog above the page', async () => {
       await nav(consolePage, 'Jobs');
       await consolePage.getByTestId('jobs-table').getByText('e2e-yaml').waitFor();
       await screenshot(consolePage, 'console-jobs');
       const row = consolePage.getByTestId('jobs-table').locator('tr', { hasText: 'e2e-yaml' });
       await row.getByRole('button', { name: 'Delete' }).click();
-      await consolePage.getByRole('dialog').getByRole('button', { name: 'Delete job' }).click();
+      const dialog = consolePage.getByRole('dialog');
+      await dialog.waitFor();
+      check(
+        (await consolePage.locator('td [role="dialog"]').count()) === 0,
+        'the dialog is not inside a table cell',
+      );
+      check(
+        await consolePage.evaluate(() => document.activeElement?.closest('[role="dialog"]') !== null),
+        'the dialog takes focus',
+      );
+      await dialog.getByRole('button', { name: 'Delete job' }).click();
       await waitFor(
         'the row to go',
         async () => (await consolePage.getByTestId('jobs-table').getByText('e2e-yaml').count()) === 0,

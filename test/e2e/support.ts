@@ -24,9 +24,14 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A new page at a fixed size; console errors of the page are collected into `errors`. */
-export async function newPage(browser: Browser, errors: string[], ignoreHTTPSErrors = false): Promise<Page> {
+export async function newPage(
+  browser: Browser,
+  errors: string[],
+  ignoreHTTPSErrors = false,
+  viewport = { width: 1360, height: 880 },
+): Promise<Page> {
   const context = await browser.newContext({
-    viewport: { width: 1360, height: 880 },
+    viewport,
     deviceScaleFactor: 1,
     ignoreHTTPSErrors,
     acceptDownloads: true,
@@ -114,5 +119,128 @@ export function startCli(args: string[], cleanup: (() => Promise<void> | void)[]
         };
         test();
       }),
+  };
+}
+
+/** A hub started as its own process (`fedunify hub`), as an operator starts it. */
+export interface HubProcess {
+  cli: Cli;
+  url: string;
+  fingerprint: string;
+  username: string;
+  password: string;
+  dataDir: string;
+  port: number;
+}
+
+/** A free TCP port on loopback (for a hub that must come back on the same address). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `fedunify hub` on `port` (0: any) with a fresh data folder and reads its start-up lines. */
+export async function startHubCli(
+  cleanup: (() => Promise<void> | void)[],
+  opts: { port?: number; dataDir?: string } = {},
+): Promise<HubProcess> {
+  const dataDir = opts.dataDir ?? tempDir('hub', cleanup);
+  const cli = startCli(
+    [
+      'hub',
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(opts.port ?? 0),
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+    ],
+    cleanup,
+  );
+  const login = await cli.waitForOutput(/Operator login: (\S+) \/ (\S+)/);
+  const ready = await cli.waitForOutput(/FEDUNIFY_HUB_READY (\{.*\})/);
+  const info = JSON.parse(ready[1]) as { url: string; fingerprint: string };
+  return {
+    cli,
+    url: info.url,
+    fingerprint: info.fingerprint,
+    username: login[1],
+    password: login[2],
+    dataDir,
+    port: Number(new URL(info.url).port),
+  };
+}
+
+/** Stops a hub process and waits until it has exited. */
+export async function stopHub(hub: HubProcess): Promise<void> {
+  if (hub.cli.child.exitCode !== null || hub.cli.child.signalCode !== null) return;
+  hub.cli.child.kill('SIGTERM');
+  const timer = setTimeout(() => hub.cli.child.kill('SIGKILL'), 10_000);
+  await hub.cli.exited;
+  clearTimeout(timer);
+}
+
+/** The hub's operator REST API over its self-signed TLS, pinned to its fingerprint. */
+export async function operatorApi(hub: HubProcess) {
+  const { Agent, request } = await import('node:https');
+  const { pinnedTlsOptions } = await import('../../core/net/pinned-tls.ts');
+  const agent = new Agent(await pinnedTlsOptions(hub.url, hub.fingerprint));
+  const call = (method: string, path: string, body?: unknown, token?: string) =>
+    new Promise<{ status: number; json: unknown }>((resolve, reject) => {
+      const req = request(new URL(path, hub.url), {
+        method,
+        agent,
+        headers: {
+          'Content-Type': 'application/json',
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          let json: unknown = null;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = text;
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+      });
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  const login = await call('POST', '/api/login', { username: hub.username, password: hub.password });
+  const token = (login.json as { token?: string }).token;
+  if (!token) throw new Error(`could not sign in to the hub: ${JSON.stringify(login.json)}`);
+  const ok = async (method: string, path: string, body?: unknown) => {
+    const res = await call(method, path, body, token);
+    if (res.status >= 300)
+      throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.json)}`);
+    return res.json;
+  };
+  return {
+    createJob: async (spec: Record<string, unknown>) =>
+      (await ok('POST', '/api/jobs', spec)) as { id: string },
+    createInvite: async (name: string, jobId: string) =>
+      (await ok('POST', '/api/invites', { name, jobId })) as { id: string; invite: string },
+    revokeInvite: (id: string) => ok('DELETE', `/api/invites/${encodeURIComponent(id)}`),
+    participants: async (jobId: string) =>
+      (await ok('GET', `/api/jobs/${encodeURIComponent(jobId)}/participants`)) as {
+        name: string;
+        state: string;
+        connected?: boolean;
+      }[],
   };
 }

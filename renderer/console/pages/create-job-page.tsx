@@ -1,13 +1,13 @@
 /** Create a job by wizard or by YAML; the hub's validation errors appear where they belong. */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useConsole } from '../store/index.ts';
 import { PageHeader, Card } from '../../shared/layout.tsx';
-import { Banner, Spinner } from '../../shared/feedback.tsx';
+import { Banner, ConfirmDialog, Spinner } from '../../shared/feedback.tsx';
 import { errorMessage } from '../../shared/format.ts';
 import { ApiError, type SpecIssue } from '../api.ts';
 import { JobWizard } from './job-wizard.tsx';
 import { YamlEditor } from './yaml-editor.tsx';
-import { defaultJobForm, defaultYaml, formToSpec, specToYaml, type JobForm } from './job-form.ts';
+import { defaultJobForm, defaultYaml, formToSpec, specToYaml, yamlToForm, type JobForm } from './job-form.ts';
 
 /** The create-job page in wizard or YAML mode. */
 export function CreateJobPage(props: { mode: 'wizard' | 'yaml' }) {
@@ -17,6 +17,11 @@ export function CreateJobPage(props: { mode: 'wizard' | 'yaml' }) {
   const [issues, setIssues] = useState<SpecIssue[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  // The YAML text the hub's issues refer to: a marker whose line was edited since then is stale.
+  const [issuesText, setIssuesText] = useState('');
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const pristine = useMemo(() => ({ form: JSON.stringify(defaultJobForm()), yaml: defaultYaml() }), []);
+  const dirty = JSON.stringify(form) !== pristine.form || yamlText !== pristine.yaml;
 
   async function submit(payload: Parameters<ReturnType<typeof useConsole.getState>['createJob']>[0]) {
     setSubmitting(true);
@@ -28,6 +33,7 @@ export function CreateJobPage(props: { mode: 'wizard' | 'yaml' }) {
     } catch (err) {
       if (err instanceof ApiError && err.issues.length > 0) {
         setIssues(err.issues);
+        if (typeof payload === 'string') setIssuesText(payload);
         setError(
           `The hub rejected the job: ${err.issues.length} problem${err.issues.length > 1 ? 's' : ''}, marked below.`,
         );
@@ -37,12 +43,24 @@ export function CreateJobPage(props: { mode: 'wizard' | 'yaml' }) {
     }
   }
 
+  // Edits carry over both ways; YAML the wizard cannot show stays YAML (nothing is dropped).
   const switchTo = (mode: 'wizard' | 'yaml') => {
-    if (mode === 'yaml' && props.mode === 'wizard') setYamlText(specToYaml(formToSpec(form)));
+    if (mode === props.mode) return;
+    if (mode === 'yaml') {
+      setYamlText(specToYaml(formToSpec(form)));
+    } else {
+      const res = yamlToForm(yamlText);
+      if (!res.ok) {
+        setError(res.error);
+        return;
+      }
+      setForm(res.form);
+    }
     setIssues([]);
     setError(null);
     navigate({ page: 'create', mode });
   };
+  const cancel = () => (dirty ? setConfirmCancel(true) : navigate({ page: 'jobs' }));
 
   return (
     <div className="page">
@@ -54,6 +72,8 @@ export function CreateJobPage(props: { mode: 'wizard' | 'yaml' }) {
             <div className="segmented" role="tablist" aria-label="Create by">
               <button
                 type="button"
+                role="tab"
+                aria-selected={props.mode === 'wizard'}
                 className={props.mode === 'wizard' ? 'on' : ''}
                 onClick={() => switchTo('wizard')}
               >
@@ -61,13 +81,15 @@ export function CreateJobPage(props: { mode: 'wizard' | 'yaml' }) {
               </button>
               <button
                 type="button"
+                role="tab"
+                aria-selected={props.mode === 'yaml'}
                 className={props.mode === 'yaml' ? 'on' : ''}
                 onClick={() => switchTo('yaml')}
               >
                 YAML
               </button>
             </div>
-            <button type="button" className="btn" onClick={() => navigate({ page: 'jobs' })}>
+            <button type="button" className="btn" onClick={cancel}>
               Cancel
             </button>
           </>
@@ -100,8 +122,18 @@ export function CreateJobPage(props: { mode: 'wizard' | 'yaml' }) {
             </button>
           }
         >
-          <YamlEditor value={yamlText} onChange={setYamlText} issues={issues} />
+          <YamlEditor value={yamlText} onChange={setYamlText} issues={issues} issuesText={issuesText} />
         </Card>
+      )}
+      {confirmCancel && (
+        <ConfirmDialog
+          title="Discard this job?"
+          body="You changed this job but did not create it. Leaving now loses those edits."
+          confirmLabel="Discard edits"
+          danger
+          onConfirm={() => navigate({ page: 'jobs' })}
+          onCancel={() => setConfirmCancel(false)}
+        />
       )}
     </div>
   );

@@ -9,8 +9,8 @@ import { DataTable, type Column } from '../../shared/data-table.tsx';
 import { StatusBadge } from '../../shared/status-badge.tsx';
 import { errorMessage, formatAgo } from '../../shared/format.ts';
 
-/** The invites page. */
-export function InvitesPage() {
+/** The invites page; `jobId` (from a job's page) preselects the job the invite leads to. */
+export function InvitesPage(props: { jobId?: string }) {
   const jobs = useConsole(useShallow(selectJobList));
   const {
     invites,
@@ -36,7 +36,7 @@ export function InvitesPage() {
     })),
   );
   const [name, setName] = useState('');
-  const [jobId, setJobId] = useState('');
+  const [jobId, setJobId] = useState(props.jobId ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<InviteRecord | null>(null);
@@ -44,7 +44,8 @@ export function InvitesPage() {
     void loadInvites();
     void loadJobs();
   }, [loadInvites, loadJobs]);
-  const open = jobs.filter((j) => j.status === 'waiting' || j.status === 'running');
+  const open = jobs.filter((j) => j.status === 'waiting' || j.status === 'running' || j.id === props.jobId);
+  const chosen = jobs.find((j) => j.id === jobId);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -94,6 +95,7 @@ export function InvitesPage() {
       key: 'actions',
       header: '',
       align: 'right',
+      sticky: true,
       render: (i) =>
         i.revoked ? null : (
           <button type="button" className="btn small danger" onClick={() => setRevoking(i)}>
@@ -127,7 +129,7 @@ export function InvitesPage() {
               onChange={(e) => setJobId(e.target.value)}
               aria-label="Job"
             >
-              <option value="">Oldest open job</option>
+              <option value="">Oldest open job (choose one to be sure)</option>
               {open.map((j) => (
                 <option key={j.id} value={j.id}>
                   {j.spec.name} ({j.status})
@@ -135,6 +137,11 @@ export function InvitesPage() {
               ))}
             </select>
           </label>
+          {chosen && chosen.status !== 'waiting' && chosen.status !== 'running' && (
+            <span className="hint" role="status">
+              “{chosen.spec.name}” is {chosen.status}: an organization invited to it has nothing to train.
+            </span>
+          )}
           <div>
             <button type="submit" className="btn primary" disabled={busy}>
               {busy && <Spinner label="Creating invite" />}

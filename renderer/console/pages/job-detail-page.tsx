@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useConsole } from '../store/index.ts';
-import type { JobTab } from '../store/nav-slice.ts';
+import type { JobTab } from '../routes.ts';
 import { PageHeader, Stat, Tabs } from '../../shared/layout.tsx';
 import { Banner, EmptyState, ProgressBar, Spinner } from '../../shared/feedback.tsx';
 import { StatusBadge } from '../../shared/status-badge.tsx';
@@ -101,6 +101,15 @@ export function JobDetailPage(props: { jobId: string; tab: JobTab }) {
         actions={
           <>
             {loading && <Spinner label="Refreshing" />}
+            {(job.status === 'waiting' || job.status === 'running') && (
+              <button
+                type="button"
+                className="btn primary small"
+                onClick={() => navigate({ page: 'invites', jobId })}
+              >
+                Invite an organization
+              </button>
+            )}
             <JobActions job={job} onError={setActionError} />
           </>
         }

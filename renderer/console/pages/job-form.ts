@@ -1,5 +1,5 @@
 /** The wizard's form model and its conversion to a job spec and to YAML (pure, browser-safe). */
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { JobSpecInput } from '../../../core/wire/job-spec.ts';
 import { UNIFY_METHODS, type UnifyMethod } from '../../../core/unify/types.ts';
 
@@ -104,4 +104,88 @@ export function specToYaml(spec: JobSpecInput): string {
 export function defaultYaml(): string {
   return `# A FedUnify job. Fields: see the wizard, or docs (jobSpecSchema).
 ${specToYaml(formToSpec(defaultJobForm()))}`;
+}
+
+const WIZARD_KEYS = new Set([
+  'name',
+  'model',
+  'method',
+  'compareMethods',
+  'trimBeta',
+  'rounds',
+  'localEpochs',
+  'localSteps',
+  'batchSize',
+  'learningRate',
+  'optimizer',
+  'targetAccuracy',
+  'minParticipants',
+  'roundDeadlineSec',
+  'hubEvaluation',
+  'seed',
+]);
+
+const num = (v: unknown, fallback: number): number =>
+  v === undefined ? fallback : typeof v === 'number' ? v : NaN;
+
+/**
+ * The wizard form for a YAML job, so edits made in YAML carry over to the wizard; refuses (with
+ * the reason) YAML that does not parse or that uses what the wizard cannot show, so nothing is lost.
+ */
+export function yamlToForm(text: string): { ok: true; form: JobForm } | { ok: false; error: string } {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    return {
+      ok: false,
+      error: `The YAML does not parse (${err instanceof Error ? err.message.split('\n')[0] : String(err)}).`,
+    };
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    return { ok: false, error: 'The YAML is not a job (expected fields such as name: and rounds:).' };
+  }
+  const y = doc as Record<string, unknown>;
+  const unknown = Object.keys(y).filter((k) => !WIZARD_KEYS.has(k));
+  if (y.model !== undefined && y.model !== 'paper-cnn') unknown.push('model (a custom model)');
+  const hub = y.hubEvaluation as Record<string, unknown> | undefined;
+  const part = hub?.partition as Record<string, unknown> | undefined;
+  if (hub && (hub.data !== 'fashion-mnist' || (part && !['V', 'H', 'iid'].includes(String(part.env)))))
+    unknown.push('hubEvaluation (other data or split)');
+  if (unknown.length > 0) {
+    return {
+      ok: false,
+      error: `The wizard cannot show ${unknown.join(', ')}: keep editing this job as YAML.`,
+    };
+  }
+  const d = defaultJobForm();
+  const methods = (v: unknown, fallback: UnifyMethod[]) =>
+    Array.isArray(v) ? v.filter((m): m is UnifyMethod => UNIFY_METHODS.includes(m as UnifyMethod)) : fallback;
+  const steps = y.localSteps !== undefined;
+  const target = y.targetAccuracy;
+  return {
+    ok: true,
+    form: {
+      name: typeof y.name === 'string' ? y.name : y.name === undefined ? '' : String(y.name),
+      seed: num(y.seed, d.seed),
+      method: UNIFY_METHODS.includes(y.method as UnifyMethod) ? (y.method as UnifyMethod) : d.method,
+      compareMethods: methods(y.compareMethods, d.compareMethods),
+      trimBeta: num(y.trimBeta, d.trimBeta),
+      rounds: num(y.rounds, NaN),
+      trainBy: steps ? 'steps' : 'epochs',
+      localEpochs: num(y.localEpochs, d.localEpochs),
+      localSteps: num(y.localSteps, d.localSteps),
+      batchSize: num(y.batchSize, d.batchSize),
+      learningRate: num(y.learningRate, d.learningRate),
+      optimizer: y.optimizer === 'sgd' ? 'sgd' : 'adam',
+      useTarget: target !== undefined,
+      targetPercent: target === undefined ? d.targetPercent : Math.round(num(target, NaN) * 1e6) / 1e4,
+      minParticipants: num(y.minParticipants, d.minParticipants),
+      deadlineMinutes:
+        y.roundDeadlineSec === undefined ? d.deadlineMinutes : num(y.roundDeadlineSec, NaN) / 60,
+      hubEval: hub ? 'fashion-mnist' : 'none',
+      hubEvalEnv: part ? (part.env as JobForm['hubEvalEnv']) : 'none',
+      hubEvalLimit: num(hub?.limit, d.hubEvalLimit),
+    },
+  };
 }

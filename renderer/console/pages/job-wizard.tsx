@@ -1,30 +1,21 @@
 /** The create-job wizard: basics, model, method, training, stopping, hub evaluation, review. */
-import { useMemo, useState, type ReactNode } from 'react';
-import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
+import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { PAPER_CNN } from '../../../core/model/spec.ts';
 import { Card } from '../../shared/layout.tsx';
 import { METHOD_INFO, UNIFY_METHODS, formToSpec, specToYaml, type JobForm } from './job-form.ts';
+import { WIZARD_STEPS, firstBadStepBefore, wizardProblems, type FieldProblem } from './wizard-checks.ts';
 
-const STEPS = ['Basics', 'Model', 'Method', 'Training', 'Stopping', 'Hub evaluation', 'Review'] as const;
-// Which wizard step owns each top-level field, so a schema problem points at the right step.
-const FIELD_STEP: Record<string, number> = {
-  name: 0,
-  seed: 0,
-  model: 1,
-  method: 2,
-  compareMethods: 2,
-  trimBeta: 2,
-  rounds: 3,
-  localEpochs: 3,
-  localSteps: 3,
-  batchSize: 3,
-  learningRate: 3,
-  optimizer: 3,
-  targetAccuracy: 4,
-  minParticipants: 4,
-  roundDeadlineSec: 4,
-  hubEvaluation: 5,
-};
+const STEPS = WIZARD_STEPS;
+
+/** The message shown under a field, linked to it for screen readers. */
+function FieldError(props: { id: string; message?: string }) {
+  if (!props.message) return null;
+  return (
+    <span className="field-error" id={props.id} data-testid="field-error">
+      {props.message}
+    </span>
+  );
+}
 
 function NumberField(props: {
   label: string;
@@ -32,8 +23,10 @@ function NumberField(props: {
   value: number;
   step?: number;
   min?: number;
+  error?: string;
   onChange: (v: number) => void;
 }) {
+  const id = useId();
   return (
     <label className="field">
       {props.label}
@@ -43,8 +36,11 @@ function NumberField(props: {
         value={Number.isFinite(props.value) ? props.value : ''}
         step={props.step ?? 1}
         min={props.min}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? id : undefined}
         onChange={(e) => props.onChange(e.target.value === '' ? NaN : Number(e.target.value))}
       />
+      <FieldError id={id} message={props.error} />
       {props.hint && <span className="hint">{props.hint}</span>}
     </label>
   );
@@ -59,26 +55,48 @@ export function JobWizard(props: {
 }) {
   const { form, setForm } = props;
   const [step, setStep] = useState(0);
+  // Set when the user tried to move on from a step with problems: the wizard says why it stayed.
+  const [blocked, setBlocked] = useState<number | null>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const ids = useId();
   const set = <K extends keyof JobForm>(key: K, value: JobForm[K]) => setForm({ ...form, [key]: value });
   const spec = useMemo(() => formToSpec(form), [form]);
-  const problems = useMemo(() => {
-    const res = jobSpecSchema.safeParse(spec);
-    return res.success ? [] : res.error.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
-  }, [spec]);
-  const badSteps = new Set(problems.map((p) => FIELD_STEP[p.path[0] ?? ''] ?? 6));
-  const stepProblems = problems.filter((p) => (FIELD_STEP[p.path[0] ?? ''] ?? 6) === step);
+  const problems = useMemo(() => wizardProblems(form), [form]);
+  const badSteps = new Set(problems.map((p) => p.step));
+  const stepProblems = problems.filter((p) => p.step === step);
+  const errorOf = (field: keyof JobForm) => problems.find((p) => p.field === field)?.message;
+  /** Goes to `target` unless an earlier step has a problem: then to that step, with the field focused. */
+  const goTo = (target: number) => {
+    const bad = firstBadStepBefore(problems, target);
+    if (bad === null) {
+      setBlocked(null);
+      setStep(target);
+      return;
+    }
+    setBlocked(bad);
+    setStep(bad);
+    requestAnimationFrame(() => panel.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+  };
 
   const panels: ReactNode[] = [
     <div className="form-grid" key="basics">
       <label className="field">
         Job name
-        <input className="input" value={form.name} onChange={(e) => set('name', e.target.value)} />
+        <input
+          className="input"
+          value={form.name}
+          aria-invalid={errorOf('name') ? true : undefined}
+          aria-describedby={errorOf('name') ? `${ids}-name` : undefined}
+          onChange={(e) => set('name', e.target.value)}
+        />
+        <FieldError id={`${ids}-name`} message={errorOf('name')} />
         <span className="hint">Shown to every invited organization.</span>
       </label>
       <NumberField
         label="Seed"
         hint="Same seed, same initial weights everywhere."
         value={form.seed}
+        error={errorOf('seed')}
         onChange={(v) => set('seed', v)}
       />
     </div>,
@@ -152,6 +170,7 @@ export function JobWizard(props: {
           hint="0 ≤ β < 0.5"
           step={0.05}
           value={form.trimBeta}
+          error={errorOf('trimBeta')}
           onChange={(v) => set('trimBeta', v)}
         />
       )}
@@ -162,13 +181,16 @@ export function JobWizard(props: {
         hint="Upper limit; a target accuracy may stop earlier."
         value={form.rounds}
         min={1}
+        error={errorOf('rounds')}
         onChange={(v) => set('rounds', v)}
       />
       <label className="field">
         Local training per round
-        <div className="segmented">
+        <div className="segmented" role="radiogroup" aria-label="Local training per round">
           <button
             type="button"
+            role="radio"
+            aria-checked={form.trainBy === 'epochs'}
             className={form.trainBy === 'epochs' ? 'on' : ''}
             onClick={() => set('trainBy', 'epochs')}
           >
@@ -176,6 +198,8 @@ export function JobWizard(props: {
           </button>
           <button
             type="button"
+            role="radio"
+            aria-checked={form.trainBy === 'steps'}
             className={form.trainBy === 'steps' ? 'on' : ''}
             onClick={() => set('trainBy', 'steps')}
           >
@@ -188,20 +212,28 @@ export function JobWizard(props: {
           label="Local epochs"
           value={form.localEpochs}
           step={0.5}
+          error={errorOf('localEpochs')}
           onChange={(v) => set('localEpochs', v)}
         />
       ) : (
         <NumberField
           label="Local steps (batches)"
           value={form.localSteps}
+          error={errorOf('localSteps')}
           onChange={(v) => set('localSteps', v)}
         />
       )}
-      <NumberField label="Batch size" value={form.batchSize} onChange={(v) => set('batchSize', v)} />
+      <NumberField
+        label="Batch size"
+        value={form.batchSize}
+        error={errorOf('batchSize')}
+        onChange={(v) => set('batchSize', v)}
+      />
       <NumberField
         label="Learning rate"
         step={0.0001}
         value={form.learningRate}
+        error={errorOf('learningRate')}
         onChange={(v) => set('learningRate', v)}
       />
       <label className="field">
@@ -230,10 +262,12 @@ export function JobWizard(props: {
           className="input num"
           type="number"
           disabled={!form.useTarget}
-          value={form.targetPercent}
-          onChange={(e) => set('targetPercent', Number(e.target.value))}
+          value={Number.isFinite(form.targetPercent) ? form.targetPercent : ''}
+          onChange={(e) => set('targetPercent', e.target.value === '' ? NaN : Number(e.target.value))}
           aria-label="Target accuracy (%)"
+          aria-invalid={errorOf('targetPercent') ? true : undefined}
         />
+        <FieldError id={`${ids}-target`} message={errorOf('targetPercent')} />
         <span className="hint">
           Percent; reached when every participant’s accuracy of the unified model is at least this.
         </span>
@@ -242,12 +276,14 @@ export function JobWizard(props: {
         label="Minimum participants"
         hint="Rounds start once this many are ready."
         value={form.minParticipants}
+        error={errorOf('minParticipants')}
         onChange={(v) => set('minParticipants', v)}
       />
       <NumberField
         label="Round deadline (minutes)"
         hint="After it, the round closes with whoever reported (if the minimum is met)."
         value={form.deadlineMinutes}
+        error={errorOf('deadlineMinutes')}
         onChange={(v) => set('deadlineMinutes', v)}
       />
     </div>,
@@ -282,6 +318,7 @@ export function JobWizard(props: {
           <NumberField
             label="Test images (at most)"
             value={form.hubEvalLimit}
+            error={errorOf('hubEvalLimit')}
             onChange={(v) => set('hubEvalLimit', v)}
           />
         </>
@@ -292,15 +329,11 @@ export function JobWizard(props: {
         <span className="badge ok">Ready to create</span>
       ) : (
         <ul className="problems">
-          {problems.map((p, i) => (
+          {problems.map((p: FieldProblem, i) => (
             <li key={i}>
-              <strong>{p.path.join('.') || 'job'}</strong>: {p.message} —{' '}
-              <button
-                type="button"
-                className="btn small ghost"
-                onClick={() => setStep(FIELD_STEP[p.path[0] ?? ''] ?? 0)}
-              >
-                fix in {STEPS[FIELD_STEP[p.path[0] ?? ''] ?? 0]}
+              {p.message} —{' '}
+              <button type="button" className="btn small ghost" onClick={() => setStep(p.step)}>
+                fix in {STEPS[p.step]}
               </button>
             </li>
           ))}
@@ -314,51 +347,70 @@ export function JobWizard(props: {
 
   return (
     <div className="wizard">
-      <div className="steps" role="list">
+      <div className="steps" role="tablist" aria-label="Wizard steps" aria-orientation="vertical">
         {STEPS.map((label, i) => (
           <button
             key={label}
             type="button"
-            role="listitem"
+            role="tab"
+            id={`${ids}-tab-${i}`}
+            aria-selected={i === step}
+            aria-controls={`${ids}-panel`}
+            tabIndex={i === step ? 0 : -1}
             className={`step${i === step ? ' active' : i < step ? ' done' : ''}${badSteps.has(i) && i !== 6 ? ' bad' : ''}`}
-            onClick={() => setStep(i)}
+            onClick={() => goTo(i)}
+            onKeyDown={(e) => {
+              // Arrow keys move between steps, as in any tab list.
+              const next =
+                e.key === 'ArrowDown' || e.key === 'ArrowRight'
+                  ? i + 1
+                  : e.key === 'ArrowUp' || e.key === 'ArrowLeft'
+                    ? i - 1
+                    : null;
+              if (next === null || next < 0 || next >= STEPS.length) return;
+              e.preventDefault();
+              goTo(next);
+              requestAnimationFrame(() => document.getElementById(`${ids}-tab-${next}`)?.focus());
+            }}
           >
-            <span className="dot">{badSteps.has(i) && i !== 6 ? '!' : i < step ? '✓' : i + 1}</span>
+            <span className="dot" aria-hidden>
+              {badSteps.has(i) && i !== 6 ? '!' : i < step ? '✓' : i + 1}
+            </span>
             {label}
+            {badSteps.has(i) && i !== 6 && <span className="sr-only"> (has a problem)</span>}
           </button>
         ))}
       </div>
-      <Card title={STEPS[step]}>
-        {panels[step]}
-        {step < 6 && stepProblems.length > 0 && (
-          <ul className="problems" style={{ color: 'var(--err)', marginTop: 12 }}>
-            {stepProblems.map((p, i) => (
-              <li key={i}>
-                {p.path.join('.')}: {p.message}
-              </li>
-            ))}
-          </ul>
-        )}
-        <div className="wizard-footer">
-          <button type="button" className="btn" disabled={step === 0} onClick={() => setStep(step - 1)}>
-            ← Back
-          </button>
-          {step < STEPS.length - 1 ? (
-            <button type="button" className="btn primary" onClick={() => setStep(step + 1)}>
-              Next: {STEPS[step + 1]} →
-            </button>
-          ) : (
-            <button
-              type="button"
-              className="btn primary"
-              disabled={problems.length > 0 || props.submitting}
-              onClick={props.onSubmit}
-            >
-              {props.submitting ? 'Creating…' : 'Create job'}
-            </button>
+      <div role="tabpanel" id={`${ids}-panel`} aria-labelledby={`${ids}-tab-${step}`} ref={panel}>
+        <Card title={STEPS[step]}>
+          {panels[step]}
+          {step < 6 && blocked === step && stepProblems.length > 0 && (
+            <p className="field-error" role="alert" style={{ marginTop: 12 }}>
+              Fix {stepProblems.length === 1 ? 'this' : 'these'} before going on:{' '}
+              {stepProblems.map((p) => p.message).join(' ')}
+            </p>
           )}
-        </div>
-      </Card>
+          <div className="wizard-footer">
+            <button type="button" className="btn" disabled={step === 0} onClick={() => setStep(step - 1)}>
+              ← Back
+            </button>
+            {step < STEPS.length - 1 ? (
+              <button type="button" className="btn primary" onClick={() => goTo(step + 1)}>
+                Next: {STEPS[step + 1]} →
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="btn primary"
+                disabled={problems.length > 0 || props.submitting}
+                onClick={props.onSubmit}
+              >
+                {props.submitting ? 'Creating…' : 'Create job'}
+              </button>
+            )}
+          </div>
+        </Card>
+      </div>
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { Banner, EmptyState, Spinner } from '../../shared/feedback.tsx';
 import { StatusBadge } from '../../shared/status-badge.tsx';
 import { formatAgo } from '../../shared/format.ts';
 import { JobActions } from './job-actions.tsx';
+import { viewToHash } from '../routes.ts';
 
 function ParticipantsCell(props: { job: JobRecord }) {
   const counts = useConsole(
@@ -57,7 +58,14 @@ export function JobsPage() {
       header: 'Job',
       render: (j) => (
         <div>
-          <strong>{j.spec.name}</strong>
+          {/* A real link, so a job's address can be copied and shared; the row itself takes Tab. */}
+          <a
+            className="row-link"
+            href={viewToHash({ page: 'job', jobId: j.id, tab: 'participants' })}
+            tabIndex={-1}
+          >
+            <strong>{j.spec.name}</strong>
+          </a>
           <div className="muted small mono">{j.id}</div>
         </div>
       ),
@@ -93,6 +101,7 @@ export function JobsPage() {
       key: 'actions',
       header: '',
       align: 'right',
+      sticky: true,
       render: (j) => <JobActions job={j} onError={setActionError} />,
     },
   ];
@@ -141,6 +150,7 @@ export function JobsPage() {
         rows={jobs}
         rowKey={(j) => j.id}
         onRowClick={(j) => navigate({ page: 'job', jobId: j.id, tab: 'participants' })}
+        rowLabel={(j) => `Job ${j.spec.name}, ${j.status}, round ${j.currentRound} of ${j.spec.rounds}`}
         empty={
           jobsLoaded ? (
             <EmptyState

@@ -1,4 +1,5 @@
 /** The job's outputs: the unified model (TF.js format), per-round checkpoints, results tables. */
+import { ScrollHint } from '../../shared/scroll-hint.tsx';
 import { useMemo, useState } from 'react';
 import type { JobRecord } from '../../../core/wire/protocol.ts';
 import { useConsole, selectRoundMap } from '../store/index.ts';
@@ -96,7 +97,7 @@ export function OutputTab(props: { job: JobRecord }) {
         </div>
       </Card>
       <Card title="Checkpoints per round">
-        <div className="table-wrap">
+        <ScrollHint>
           <table className="table" data-testid="checkpoints-table">
             <thead>
               <tr>
@@ -136,7 +137,7 @@ export function OutputTab(props: { job: JobRecord }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollHint>
       </Card>
     </div>
   );

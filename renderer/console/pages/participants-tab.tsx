@@ -1,4 +1,5 @@
 /** Live status per participant (the job console's "pod info"). */
+import { ScrollHint } from '../../shared/scroll-hint.tsx';
 import { useCallback } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ParticipantRecord } from '../../../core/wire/protocol.ts';
@@ -88,7 +89,11 @@ export function ParticipantsTab(props: { jobId: string }) {
           title="No participant has joined yet"
           hint="Create an invite for each organization and send it to them. They paste it into the FedUnify app (or run `fedunify join`)."
           action={
-            <button type="button" className="btn primary" onClick={() => navigate({ page: 'invites' })}>
+            <button
+              type="button"
+              className="btn primary"
+              onClick={() => navigate({ page: 'invites', jobId: props.jobId })}
+            >
               Create an invite
             </button>
           }
@@ -97,7 +102,7 @@ export function ParticipantsTab(props: { jobId: string }) {
     );
   }
   return (
-    <div className="table-wrap">
+    <ScrollHint>
       <table className="table" data-testid="participants-table">
         <thead>
           <tr>
@@ -117,6 +122,6 @@ export function ParticipantsTab(props: { jobId: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollHint>
   );
 }

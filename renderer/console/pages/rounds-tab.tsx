@@ -2,6 +2,7 @@
  * Rounds as the paper tabulates them (round, each participant's local accuracy, the unified
  * model's accuracy), and the Methods view (avg/max/absmax... on the same updates each round).
  */
+import { ScrollHint } from '../../shared/scroll-hint.tsx';
 import { useMemo } from 'react';
 import type { RoundRecord } from '../../../core/wire/protocol.ts';
 import { useConsole, selectRoundMap } from '../store/index.ts';
@@ -66,7 +67,7 @@ export function RoundsTab(props: { jobId: string }) {
       <Card title="Accuracy per round">
         <AccuracyChart rows={rows} series={series} testId="rounds-chart" />
       </Card>
-      <div className="table-wrap">
+      <ScrollHint>
         <table className="table" data-testid="rounds-table">
           <thead>
             <tr>
@@ -120,7 +121,7 @@ export function RoundsTab(props: { jobId: string }) {
             })}
           </tbody>
         </table>
-      </div>
+      </ScrollHint>
     </div>
   );
 }
@@ -154,7 +155,7 @@ export function MethodsTab(props: { jobId: string }) {
           testId="methods-chart"
         />
       </Card>
-      <div className="table-wrap">
+      <ScrollHint>
         <table className="table" data-testid="methods-table">
           <thead>
             <tr>
@@ -188,7 +189,7 @@ export function MethodsTab(props: { jobId: string }) {
             })}
           </tbody>
         </table>
-      </div>
+      </ScrollHint>
     </div>
   );
 }

@@ -9,7 +9,8 @@ export function SignInPage() {
   const { signIn, signingIn, signInError } = useConsole(
     useShallow((s) => ({ signIn: s.signIn, signingIn: s.signingIn, signInError: s.signInError })),
   );
-  const [username, setUsername] = useState('operator');
+  // Nothing prefilled: a guessed name that does not exist on this hub only misleads.
+  const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -33,6 +34,7 @@ export function SignInPage() {
           <input
             className="input"
             autoComplete="username"
+            autoFocus
             value={username}
             onChange={(e) => setUsername(e.target.value)}
           />
@@ -45,7 +47,6 @@ export function SignInPage() {
             autoComplete="current-password"
             value={password}
             onChange={(e) => setPassword(e.target.value)}
-            autoFocus
           />
         </label>
         <button

@@ -6,17 +6,26 @@ import { useMemo } from 'react';
 import type { SpecIssue } from '../api.ts';
 
 /** Edits YAML and shows `issues` at their lines. */
-export function YamlEditor(props: { value: string; onChange: (v: string) => void; issues: SpecIssue[] }) {
+export function YamlEditor(props: {
+  value: string;
+  onChange: (v: string) => void;
+  issues: SpecIssue[];
+  /** The text the issues were found in; a marker clears once its line is edited. */
+  issuesText?: string;
+}) {
   const lines = props.value.split('\n');
   const byLine = useMemo(() => {
+    const then = props.issuesText?.split('\n');
+    const now = props.value.split('\n');
     const m = new Map<number, SpecIssue[]>();
     for (const issue of props.issues) {
       if (issue.line === null) continue;
-      const line = Math.min(issue.line, lines.length);
+      const line = Math.min(issue.line, now.length);
+      if (then && then[line - 1] !== now[line - 1]) continue;
       m.set(line, [...(m.get(line) ?? []), issue]);
     }
     return m;
-  }, [props.issues, lines.length]);
+  }, [props.issues, props.issuesText, props.value]);
   const unplaced = props.issues.filter((i) => i.line === null);
 
   return (

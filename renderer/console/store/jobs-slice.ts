@@ -55,13 +55,16 @@ export const createJobsSlice: StateCreator<ConsoleState, [], [], JobsSlice> = (s
       }
     },
     upsertJob: (job) => set((s) => ({ jobs: { ...s.jobs, [job.id]: job } })),
-    removeJob: (jobId) =>
+    removeJob: (jobId) => {
       set((s) => {
         const jobs = { ...s.jobs };
         delete jobs[jobId];
-        const view = s.view.page === 'job' && s.view.jobId === jobId ? { page: 'jobs' as const } : s.view;
-        return { jobs, view };
-      }),
+        return { jobs };
+      });
+      const view = get().view;
+      // The page of a deleted job has nothing left to show: back to the list (no history entry).
+      if (view.page === 'job' && view.jobId === jobId) get().navigate({ page: 'jobs' }, true);
+    },
     createJob: async (spec) => {
       const api = needApi();
       return guarded(async () => {

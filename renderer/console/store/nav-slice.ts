@@ -1,23 +1,32 @@
-/** Which page the console shows. Kept in the store so live events can navigate (e.g. after delete). */
+/** Which page the console shows, mirrored in the address bar so reload, Back and links work. */
 import type { StateCreator } from 'zustand';
+import { hashToView, viewToHash, type View } from '../routes.ts';
 import type { ConsoleState } from './types.ts';
 
-export type JobTab = 'participants' | 'rounds' | 'methods' | 'logs' | 'output';
-
-export type View =
-  | { page: 'jobs' }
-  | { page: 'create'; mode: 'wizard' | 'yaml' }
-  | { page: 'job'; jobId: string; tab: JobTab }
-  | { page: 'invites' }
-  | { page: 'logs' };
+export type { JobTab, View } from '../routes.ts';
 
 export interface NavSlice {
   view: View;
-  navigate: (view: View) => void;
+  /** Shows `view` and records it in the history (replace: without a new history entry). */
+  navigate: (view: View, replace?: boolean) => void;
+  /** Follows the address bar (Back, Forward, an edited hash). */
+  syncFromLocation: () => void;
+}
+
+function currentHash(): string {
+  return typeof window === 'undefined' ? '' : window.location.hash;
 }
 
 /** Creates the navigation slice. */
 export const createNavSlice: StateCreator<ConsoleState, [], [], NavSlice> = (set) => ({
-  view: { page: 'jobs' },
-  navigate: (view) => set({ view }),
+  view: hashToView(currentHash()),
+  navigate: (view, replace = false) => {
+    const hash = viewToHash(view);
+    if (typeof window !== 'undefined' && window.location.hash !== hash) {
+      if (replace) window.history.replaceState(null, '', hash);
+      else window.history.pushState(null, '', hash);
+    }
+    set({ view });
+  },
+  syncFromLocation: () => set({ view: hashToView(currentHash()) }),
 });

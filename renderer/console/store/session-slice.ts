@@ -1,6 +1,6 @@
 /** Sign-in, the API bound to the token, hub identity and the live connection's health. */
 import type { StateCreator } from 'zustand';
-import { createApi, login, type Api, type HubInfo } from '../api.ts';
+import { createApi, login, logout, type Api, type HubInfo } from '../api.ts';
 import { errorMessage } from '../../shared/format.ts';
 import type { ConsoleState } from './types.ts';
 
@@ -19,6 +19,7 @@ export interface SessionSlice {
   live: LiveStatus;
   liveDetail: string;
   signIn: (username: string, password: string) => Promise<boolean>;
+  /** Ends the session (on the hub too, unless `reason` says it already ended there). */
   signOut: (reason?: string) => void;
   setLive: (live: LiveStatus, detail?: string) => void;
   loadHub: () => Promise<void>;
@@ -62,6 +63,11 @@ export const createSessionSlice: StateCreator<ConsoleState, [], [], SessionSlice
       }
     },
     signOut: (reason) => {
+      const token = get().token;
+      // Signing out ends the session on the hub too; an expired session (reason given) has none.
+      if (token && !reason) {
+        void logout(token).catch(() => undefined);
+      }
       sessionStorage.removeItem(TOKEN_KEY);
       sessionStorage.removeItem(USER_KEY);
       set({
@@ -74,7 +80,6 @@ export const createSessionSlice: StateCreator<ConsoleState, [], [], SessionSlice
         rounds: {},
         logs: [],
         invites: [],
-        view: { page: 'jobs' },
       });
     },
     setLive: (live, detail = '') => set({ live, liveDetail: detail }),

@@ -1,4 +1,5 @@
 /** Outbound: everything that left this machine, per round, and the manual-approval switch. */
+import { ScrollHint } from '../../shared/scroll-hint.tsx';
 import { useShallow } from 'zustand/react/shallow';
 import { useParticipant } from '../store/index.ts';
 import { Card, PageHeader } from '../../shared/layout.tsx';
@@ -46,7 +47,7 @@ export function OutboundScreen() {
           />
         </div>
       ) : (
-        <div className="table-wrap">
+        <ScrollHint>
           <table className="table" data-testid="outbound-table">
             <thead>
               <tr>
@@ -84,7 +85,7 @@ export function OutboundScreen() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollHint>
       )}
       {outbound.length > 0 && <div className="muted small num">{formatBytes(total)} sent in total.</div>}
     </>

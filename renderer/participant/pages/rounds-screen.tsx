@@ -1,4 +1,5 @@
 /** Rounds as the paper tabulates them: local accuracy and the unified model's accuracy, per round. */
+import { ScrollHint } from '../../shared/scroll-hint.tsx';
 import { useParticipant } from '../store/index.ts';
 import { Card, PageHeader } from '../../shared/layout.tsx';
 import { EmptyState } from '../../shared/feedback.tsx';
@@ -43,7 +44,7 @@ export function RoundsScreen() {
               ]}
             />
           </Card>
-          <div className="table-wrap">
+          <ScrollHint>
             <table className="table" data-testid="participant-rounds-table">
               <thead>
                 <tr>
@@ -70,7 +71,7 @@ export function RoundsScreen() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollHint>
         </>
       )}
     </>
