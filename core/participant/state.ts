@@ -82,7 +82,8 @@ export class StateStore {
   /** Publishes training progress (kept in state, and as its own fast event). */
   progress(progress: TrainingProgress | null): void {
     this.state = { ...this.state, training: progress };
-    if (progress) this.emit({ type: 'progress', progress });
+    // The end of training is a state change: views that follow progress events learn it here.
+    this.emit(progress ? { type: 'progress', progress } : { type: 'state', state: this.state });
   }
 
   /** Logs to memory, to the subscribers and to participant.log. */

@@ -59,8 +59,17 @@ async function pickData(page: Page): Promise<void> {
 async function checkDownloads(page: Page, dir: string): Promise<void> {
   await page.getByRole('tab', { name: 'Output' }).click();
   const save = async (label: string, name: string) => {
+    // A failed download shows a banner: fail with its words rather than a bare timeout.
+    const failed = page
+      .getByRole('alert')
+      .filter({ hasText: 'Could not download' })
+      .waitFor({ timeout: 60_000 })
+      .then(async () => {
+        throw new Error(await page.getByRole('alert').filter({ hasText: 'Could not download' }).innerText());
+      });
+    failed.catch(() => undefined);
     const [download] = await Promise.all([
-      page.waitForEvent('download'),
+      Promise.race([page.waitForEvent('download', { timeout: 60_000 }), failed]),
       page.getByRole('button', { name: label }).click(),
     ]);
     const path = join(dir, name);

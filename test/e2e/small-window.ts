@@ -1,8 +1,17 @@
 /** The console in an 800×600 window: what a person on a small laptop screen sees. */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { check, waitFor } from './harness.ts';
 import { newPage, screenshot, type HubProcess } from './support.ts';
 import { JOB, nav, signIn } from './console-steps.ts';
+
+/** Whether every horizontally cut-off table is marked as scrolling (a shadow and "scroll →"). */
+function everyWideTableSaysSo(page: Page): Promise<boolean> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('.table-wrap')).every(
+      (el) => el.scrollWidth <= el.clientWidth + 2 || el.parentElement?.classList.contains('more') === true,
+    ),
+  );
+}
 
 /** Signs in at 800×600, checks the layout and saves screenshots; then checks the Rounds table at 1280. */
 export async function checkSmallWindow(browser: Browser, hub: HubProcess, errors: string[]): Promise<void> {
@@ -25,12 +34,17 @@ export async function checkSmallWindow(browser: Browser, hub: HubProcess, errors
     await page.getByTestId('jobs-table').getByText(JOB).click();
     await page.getByRole('tab', { name: 'Rounds' }).click();
     await page.getByTestId('rounds-table').waitFor();
+    await page.getByTestId('rounds-chart').waitFor();
+    await screenshot(page, 'console-job-detail-800x600');
+    // Every table cut off on the right says so; narrower still, the Rounds table must scroll and say so.
+    check(await everyWideTableSaysSo(page), 'a table cut off at 800 pixels does not show that it scrolls');
+    await page.setViewportSize({ width: 560, height: 600 });
     await waitFor(
-      'the wide table to say it scrolls',
+      'the Rounds table to say it scrolls',
       async () => (await page.locator('.table-scroll.more').count()) > 0,
       10_000,
     );
-    await screenshot(page, 'console-job-detail-800x600');
+    check(await everyWideTableSaysSo(page), 'a table cut off at 560 pixels does not show that it scrolls');
 
     await page.setViewportSize({ width: 1280, height: 800 });
     await nav(page, 'Jobs');

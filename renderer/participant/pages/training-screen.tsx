@@ -14,9 +14,7 @@ const pick = (f: (p: TrainingProgress) => string) => (s: ParticipantStore) =>
   s.progress ? f(s.progress) : '—';
 // The bar moves only while training: an empty bar otherwise, never the indeterminate animation.
 const selFraction = (s: ParticipantStore) =>
-  s.engine?.training && s.progress && s.progress.samplesTotal > 0
-    ? s.progress.samplesDone / s.progress.samplesTotal
-    : 0;
+  s.progress && s.progress.samplesTotal > 0 ? s.progress.samplesDone / s.progress.samplesTotal : 0;
 const selSamples = pick((p) => `${formatNumber(p.samplesDone)} / ${formatNumber(p.samplesTotal)} samples`);
 const selSpeed = pick((p) => `${formatNumber(p.samplesPerSec, 1)} samples/s`);
 const selEta = pick((p) => (p.etaSec === null ? 'ETA —' : `ETA ${formatDuration(p.etaSec)}`));
@@ -27,25 +25,26 @@ const selEpoch = pick(
 const selLoss = pick((p) => formatNumber(p.loss, 4));
 const selAcc = pick((p) => formatPercent(p.accuracy));
 const selRound = pick((p) => String(p.round));
+// The round being trained, or null: a number, so the page re-renders when training starts or stops.
 const selTraining = (s: ParticipantStore) =>
-  s.engine?.training != null &&
   s.progress !== null &&
-  s.engine.connection !== 'finished' &&
-  s.progress.samplesDone < s.progress.samplesTotal;
+  s.engine?.connection !== 'finished' &&
+  s.progress.samplesDone < s.progress.samplesTotal
+    ? s.progress.round
+    : null;
 
 /** The training screen. */
 export function TrainingScreen() {
   const { engine, setScreen } = useParticipant(
     useShallow((s) => ({ engine: s.engine, setScreen: s.setScreen })),
   );
-  // A boolean, so the page re-renders when training starts or stops, not on every progress tick.
-  const busy = useParticipant(selTraining);
+  const training = useParticipant(selTraining);
   if (!engine) return null;
   const { job, backend } = engine;
   // The newest round whose unified model was evaluated here (the current round has none yet).
   const unified = engine.rounds.findLast((r) => r.unifiedLocalAccuracy !== null);
   const last = engine.rounds[engine.rounds.length - 1];
-  const status = trainingStatus(engine, busy);
+  const status = trainingStatus(engine, training);
   if (!job) {
     return (
       <>

@@ -27,8 +27,8 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** The phase and sentence for `s`; `training` is whether local training is running right now. */
-export function trainingStatus(s: ParticipantState, training: boolean): TrainingStatus {
+/** The phase and sentence for `s`; `training` is the round being trained right now, or null. */
+export function trainingStatus(s: ParticipantState, training: number | null): TrainingStatus {
   const job = s.job;
   if (s.ended) {
     const of = job ? ` of ${job.rounds}` : '';
@@ -46,7 +46,7 @@ export function trainingStatus(s: ParticipantState, training: boolean): Training
       text: `round ${s.pendingApproval.round}: waiting for your approval to send the update`,
     };
   }
-  if (training && s.training) return { phase: 'training', text: `training round ${s.training.round}` };
+  if (training !== null) return { phase: 'training', text: `training round ${training}` };
   if (!s.data) return { phase: 'waiting', text: 'choose your data: rounds start once it is loaded' };
   const last = s.rounds[s.rounds.length - 1];
   if (!last) {

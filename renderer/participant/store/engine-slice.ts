@@ -40,7 +40,8 @@ export const createEngineSlice: StateCreator<ParticipantStore, [], [], EngineSli
       const state = event.state;
       set((s) => ({
         engine: state,
-        progress: state.training ?? s.progress,
+        // The snapshot's training is the newest (null once a round's training ended).
+        progress: state.training,
         // The snapshot is the engine's truth; keep streamed lines when it carries none.
         logs: state.logs.length > 0 ? state.logs.slice(-MAX_LOGS) : s.logs,
       }));

@@ -21,18 +21,18 @@ function state(over: Partial<ParticipantState>): ParticipantState {
 
 describe('trainingStatus', () => {
   it('counts the participants still missing before round 1', () => {
-    expect(trainingStatus(state({ roster: { ready: 1, needed: 2 } }), false)).toEqual({
+    expect(trainingStatus(state({ roster: { ready: 1, needed: 2 } }), null)).toEqual({
       phase: 'waiting',
       text: 'waiting for 1 more participant (1 of 2)',
     });
-    expect(trainingStatus(state({ roster: { ready: 1, needed: 4 } }), false).text).toBe(
+    expect(trainingStatus(state({ roster: { ready: 1, needed: 4 } }), null).text).toBe(
       'waiting for 3 more participants (1 of 4)',
     );
   });
 
   it('says "between rounds" once a round is unified, and waits for the unified model before', () => {
-    expect(trainingStatus(state({ rounds: [row(1, null)] }), false).text).toMatch(/waiting for .*unified/);
-    expect(trainingStatus(state({ rounds: [row(1, 0.7)] }), false)).toEqual({
+    expect(trainingStatus(state({ rounds: [row(1, null)] }), null).text).toMatch(/waiting for .*unified/);
+    expect(trainingStatus(state({ rounds: [row(1, 0.7)] }), null)).toEqual({
       phase: 'between-rounds',
       text: 'between rounds: round 1 of 2 done, waiting for round 2',
     });
@@ -40,17 +40,16 @@ describe('trainingStatus', () => {
 
   it('says how many rounds a finished job ran, even after the connection closed', () => {
     const s = state({ connection: 'finished', ended: { reason: 'round-limit', finalRound: 2 } });
-    expect(trainingStatus(s, false)).toEqual({ phase: 'finished', text: 'finished: 2 of 2 rounds' });
+    expect(trainingStatus(s, null)).toEqual({ phase: 'finished', text: 'finished: 2 of 2 rounds' });
   });
 
   it('is "training" only while local training runs', () => {
-    const training = { round: 1, epoch: 0, epochs: 1 } as ParticipantState['training'];
-    expect(trainingStatus(state({ training }), true).phase).toBe('training');
-    expect(trainingStatus(state({ training }), false).phase).toBe('waiting');
+    expect(trainingStatus(state({}), 1)).toEqual({ phase: 'training', text: 'training round 1' });
+    expect(trainingStatus(state({}), null).phase).toBe('waiting');
   });
 
   it('shows why the engine stopped', () => {
     const s = state({ connection: 'error', connectionDetail: "the hub's certificate fingerprint changed" });
-    expect(trainingStatus(s, false)).toEqual({ phase: 'error', text: s.connectionDetail });
+    expect(trainingStatus(s, null)).toEqual({ phase: 'error', text: s.connectionDetail });
   });
 });
