@@ -35,12 +35,17 @@ export async function checkSmallWindow(browser: Browser, hub: HubProcess, errors
     await page.getByRole('tab', { name: 'Rounds' }).click();
     await page.getByTestId('rounds-table').waitFor();
     await page.getByTestId('rounds-chart').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `the page does not scroll sideways at 800 pixels (${overflow} px too wide)`);
     await screenshot(page, 'console-job-detail-800x600');
-    // Every table cut off on the right says so; narrower still, the Rounds table must scroll and say so.
+    // Every table cut off on the right says so; narrower still, the Participants table must scroll.
+    check(await everyWideTableSaysSo(page), 'a table cut off at 800 pixels does not show that it scrolls');
+    await page.getByRole('tab', { name: 'Participants' }).click();
+    await page.getByTestId('participants-table').waitFor();
     check(await everyWideTableSaysSo(page), 'a table cut off at 800 pixels does not show that it scrolls');
     await page.setViewportSize({ width: 560, height: 600 });
     await waitFor(
-      'the Rounds table to say it scrolls',
+      'the Participants table to say it scrolls',
       async () => (await page.locator('.table-scroll.more').count()) > 0,
       10_000,
     );

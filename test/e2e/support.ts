@@ -48,6 +48,8 @@ export async function newPage(
 /** Saves a full-page screenshot as docs/screenshots/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  // A pointer left over a chart would freeze its tooltip into the picture.
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 

@@ -25,6 +25,8 @@ export interface JobForm {
   method: UnifyMethod;
   compareMethods: UnifyMethod[];
   trimBeta: number;
+  /** How many participants may send bad updates (robust methods derive their trim from it). */
+  maxByzantine: number;
   rounds: number;
   trainBy: 'epochs' | 'steps';
   localEpochs: number;
@@ -49,6 +51,7 @@ export function defaultJobForm(): JobForm {
     method: 'avg',
     compareMethods: ['avg', 'max', 'absmax'],
     trimBeta: 0.1,
+    maxByzantine: 0,
     rounds: 5,
     trainBy: 'epochs',
     localEpochs: 1,
@@ -82,6 +85,7 @@ export function formToSpec(f: JobForm): JobSpecInput {
     seed: f.seed,
   };
   if (f.method === 'trimmed-mean' || f.compareMethods.includes('trimmed-mean')) spec.trimBeta = f.trimBeta;
+  if (f.maxByzantine !== 0) spec.maxByzantine = f.maxByzantine;
   if (f.trainBy === 'steps') spec.localSteps = f.localSteps;
   else spec.localEpochs = f.localEpochs;
   if (f.useTarget) spec.targetAccuracy = f.targetPercent / 100;
@@ -112,6 +116,7 @@ const WIZARD_KEYS = new Set([
   'method',
   'compareMethods',
   'trimBeta',
+  'maxByzantine',
   'rounds',
   'localEpochs',
   'localSteps',
@@ -171,6 +176,7 @@ export function yamlToForm(text: string): { ok: true; form: JobForm } | { ok: fa
       method: UNIFY_METHODS.includes(y.method as UnifyMethod) ? (y.method as UnifyMethod) : d.method,
       compareMethods: methods(y.compareMethods, d.compareMethods),
       trimBeta: num(y.trimBeta, d.trimBeta),
+      maxByzantine: num(y.maxByzantine, d.maxByzantine),
       rounds: num(y.rounds, NaN),
       trainBy: steps ? 'steps' : 'epochs',
       localEpochs: num(y.localEpochs, d.localEpochs),

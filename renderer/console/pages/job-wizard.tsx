@@ -164,6 +164,14 @@ export function JobWizard(props: {
           ))}
         </div>
       </div>
+      <NumberField
+        label="Bad participants tolerated (maxByzantine)"
+        hint="Robust methods (krum, multi-krum, bulyan, median, trimmed-mean) resist this many; they need enough participants."
+        value={form.maxByzantine}
+        min={0}
+        error={errorOf('maxByzantine')}
+        onChange={(v) => set('maxByzantine', v)}
+      />
       {(form.method === 'trimmed-mean' || form.compareMethods.includes('trimmed-mean')) && (
         <NumberField
           label="Trim fraction β"

@@ -42,6 +42,14 @@ const usesTrim = (f: JobForm) => f.method === 'trimmed-mean' || f.compareMethods
 const RULES: NumberRule[] = [
   { field: 'seed', step: 0, label: 'Seed', integer: true },
   { field: 'trimBeta', step: 2, label: 'Trim fraction β', min: 0, lt: 0.5, applies: usesTrim },
+  {
+    field: 'maxByzantine',
+    step: 2,
+    label: 'Bad participants tolerated',
+    integer: true,
+    min: 0,
+    max: 1000,
+  },
   { field: 'rounds', step: 3, label: 'Rounds', integer: true, min: 1, max: 100_000 },
   {
     field: 'localEpochs',
@@ -110,6 +118,7 @@ const STEP_OF: Record<string, number> = {
   method: 2,
   compareMethods: 2,
   trimBeta: 2,
+  maxByzantine: 2,
   rounds: 3,
   localEpochs: 3,
   localSteps: 3,
@@ -120,6 +129,16 @@ const STEP_OF: Record<string, number> = {
   minParticipants: 4,
   roundDeadlineSec: 4,
   hubEvaluation: 5,
+};
+
+// Spec fields that one form field shows (the rest are shown on the Review step).
+const FORM_FIELD: Record<string, keyof JobForm> = {
+  minParticipants: 'minParticipants',
+  maxByzantine: 'maxByzantine',
+  trimBeta: 'trimBeta',
+  rounds: 'rounds',
+  batchSize: 'batchSize',
+  learningRate: 'learningRate',
 };
 
 /** Every problem of the form, each at its field and step, in plain language. */
@@ -140,10 +159,12 @@ export function wizardProblems(form: JobForm): FieldProblem[] {
   if (res.success) return [];
   return res.error.issues.map((i) => {
     const top = String(i.path[0] ?? '');
+    const field = FORM_FIELD[top];
     return {
-      field: 'job' as const,
+      field: field ?? ('job' as const),
       step: STEP_OF[top] ?? 6,
-      message: `${top || 'The job'}: ${i.message}`,
+      // Cross-field checks (e.g. a quorum too small for the method) already speak plainly.
+      message: i.code === 'custom' ? i.message : `${top || 'The job'}: ${i.message}`,
     };
   });
 }

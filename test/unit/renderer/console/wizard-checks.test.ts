@@ -25,6 +25,22 @@ describe('wizard checks', () => {
     expect(wizardProblems({ ...defaultJobForm(), name: '  ' })[0]).toMatchObject({ field: 'name', step: 0 });
   });
 
+  it('puts a quorum too small for a robust method at Minimum participants, in plain words', () => {
+    const problems = wizardProblems({
+      ...defaultJobForm(),
+      method: 'krum',
+      maxByzantine: 1,
+      minParticipants: 2,
+    });
+    expect(problems).toEqual([
+      {
+        field: 'minParticipants',
+        step: 4,
+        message: expect.stringMatching(/^minParticipants 2 is too small/),
+      },
+    ]);
+  });
+
   it('stops the wizard at the first step with a problem before the one asked for', () => {
     const problems = wizardProblems({ ...defaultJobForm(), rounds: 0, minParticipants: 0 });
     expect(firstBadStepBefore(problems, 6)).toBe(3);
