@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Scenario, StepFailed, check, waitFor } from './harness.ts';
-import { launchBrowser, newPage, screenshot, startCli, startHubCli, tempDir } from './support.ts';
+import { hubRequest, launchBrowser, newPage, screenshot, startCli, startHubCli, tempDir } from './support.ts';
 import {
   JOB,
   createInviteFromJob,
@@ -282,6 +282,18 @@ export async function runFederationScenario(): Promise<Scenario> {
       await waitFor(
         'the row to go',
         async () => (await consolePage.getByTestId('jobs-table').getByText('e2e-yaml').count()) === 0,
+      );
+    });
+    await sc.step('console: Sign out ends the session on the hub too', async () => {
+      const token = await consolePage.evaluate(() => sessionStorage.getItem('fedunify.console.token'));
+      check(token, 'the console holds a session token');
+      check((await hubRequest(hub, 'GET', '/api/jobs', undefined, token)).status === 200, 'the token works');
+      await consolePage.getByRole('button', { name: 'Sign out' }).click();
+      await consolePage.getByLabel('User name').waitFor();
+      await waitFor(
+        'the hub to refuse the old token',
+        async () => (await hubRequest(hub, 'GET', '/api/jobs', undefined, token)).status === 401,
+        10_000,
       );
     });
     await sc.step('no page errors or CSP violations', async () => {

@@ -192,37 +192,48 @@ export async function stopHub(hub: HubProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** The hub's operator REST API over its self-signed TLS, pinned to its fingerprint. */
-export async function operatorApi(hub: HubProcess) {
+/** One HTTPS request to the hub, pinned to its certificate; the answer's status and JSON body. */
+export async function hubRequest(
+  hub: HubProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; json: unknown }> {
   const { Agent, request } = await import('node:https');
   const { pinnedTlsOptions } = await import('../../core/net/pinned-tls.ts');
   const agent = new Agent(await pinnedTlsOptions(hub.url, hub.fingerprint));
-  const call = (method: string, path: string, body?: unknown, token?: string) =>
-    new Promise<{ status: number; json: unknown }>((resolve, reject) => {
-      const req = request(new URL(path, hub.url), {
-        method,
-        agent,
-        headers: {
-          'Content-Type': 'application/json',
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
-      });
-      req.on('response', (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => {
-          let json: unknown = null;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = text;
-          }
-          resolve({ status: res.statusCode ?? 0, json });
-        });
-      });
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
+  return await new Promise((resolve, reject) => {
+    const req = request(new URL(path, hub.url), {
+      method,
+      agent,
+      headers: {
+        'Content-Type': 'application/json',
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      },
     });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        let json: unknown = null;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = text;
+        }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** The hub's operator REST API over its self-signed TLS, pinned to its fingerprint. */
+export async function operatorApi(hub: HubProcess) {
+  const call = (method: string, path: string, body?: unknown, token?: string) =>
+    hubRequest(hub, method, path, body, token);
   const login = await call('POST', '/api/login', { username: hub.username, password: hub.password });
   const token = (login.json as { token?: string }).token;
   if (!token) throw new Error(`could not sign in to the hub: ${JSON.stringify(login.json)}`);
