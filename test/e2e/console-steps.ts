@@ -99,7 +99,7 @@ export async function createJobByYaml(page: Page): Promise<void> {
   const marker = page.locator('[data-testid="yaml-inline-error"][data-line="4"]');
   await marker.waitFor();
   const text = (await marker.textContent()) ?? '';
-  check(/rounds/.test(text), `the error at line 4 names the field, got "${text}"`);
+  check(/Rounds must be a number/.test(text), `the error at line 4 says it in plain words, got "${text}"`);
   await page.getByRole('alert').filter({ hasText: 'rejected' }).waitFor();
   await screenshot(page, 'console-yaml-error');
   await editor.fill(bad.replace('rounds: zero', 'rounds: 3'));

@@ -4,6 +4,7 @@
  */
 import { useMemo } from 'react';
 import type { SpecIssue } from '../api.ts';
+import { plainSpecMessage } from './spec-messages.ts';
 
 /** Edits YAML and shows `issues` at their lines. */
 export function YamlEditor(props: {
@@ -47,7 +48,7 @@ export function YamlEditor(props: {
                   <span className="yaml-ghost">{text || ' '}</span>
                   {issues && (
                     <span className="yaml-msg" data-testid="yaml-inline-error" data-line={i + 1}>
-                      {issues.map((x) => `${x.path ? `${x.path}: ` : ''}${x.message}`).join(' · ')}
+                      {issues.map((x) => plainSpecMessage(x.path, x.message)).join(' · ')}
                     </span>
                   )}
                 </div>
@@ -67,9 +68,7 @@ export function YamlEditor(props: {
       {unplaced.length > 0 && (
         <ul className="problems" data-testid="yaml-other-errors">
           {unplaced.map((x, i) => (
-            <li key={i}>
-              <strong>{x.path || 'job'}</strong>: {x.message}
-            </li>
+            <li key={i}>{plainSpecMessage(x.path, x.message)}</li>
           ))}
         </ul>
       )}
