@@ -9,7 +9,12 @@ export interface StepResult {
   ok: boolean;
   ms: number;
   error?: string;
+  /** Why the step did not run (printed); a skipped step counts neither as passed nor as failed. */
+  skipped?: string;
 }
+
+/** Thrown inside a step that cannot run here, with the reason printed in the results. */
+export class SkipStep extends Error {}
 
 /** Records steps of one scenario. */
 export class Scenario {
@@ -25,6 +30,17 @@ export class Scenario {
       process.stdout.write(`  ✓ ${name} (${((Date.now() - start) / 1000).toFixed(1)} s)\n`);
       return value;
     } catch (err) {
+      if (err instanceof SkipStep) {
+        this.results.push({
+          scenario: this.name,
+          step: name,
+          ok: true,
+          ms: Date.now() - start,
+          skipped: err.message,
+        });
+        process.stdout.write(`  - ${name}: skipped: ${err.message}\n`);
+        return undefined as T;
+      }
       const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       this.results.push({ scenario: this.name, step: name, ok: false, ms: Date.now() - start, error });
       process.stdout.write(`  ✗ ${name}\n${error.replace(/^/gm, '      ')}\n`);
