@@ -293,6 +293,10 @@ export class ParticipantEngine {
       void this.runner?.onRoundStart(msg);
     });
     conn.on('round:unified', (msg) => void this.runner?.onRoundUnified(msg));
+    conn.on('secagg:neighbours', (msg) => this.runner?.onSecAggNeighbours(msg));
+    conn.on('secagg:inbox', (msg) => this.runner?.onSecAggInbox(msg));
+    conn.on('secagg:survivors', (msg) => this.runner?.onSecAggSurvivors(msg));
+    conn.on('secagg:reveal', (msg) => this.runner?.onSecAggReveal(msg));
     conn.on('job:end', (msg) => this.onEnd(msg));
     conn.on('job:roster', (msg) => {
       if (!this.job || msg.jobId === this.job.jobId)

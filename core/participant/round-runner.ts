@@ -7,6 +7,16 @@
 import type { OutboundRecord } from '../wire/bridge.ts';
 import type { JobAssignment, ParticipantStatus, RoundStart, RoundUnified } from '../wire/protocol.ts';
 import type { OutboundLog } from './outbound-log.ts';
+import {
+  secAggInboxSchema,
+  secAggNeighboursSchema,
+  secAggRevealRequestSchema,
+  secAggRoundSchema,
+  secAggSurvivorsSchema,
+} from '../wire/secagg-protocol.ts';
+import type { z } from 'zod';
+import { applyDelta, flatDelta, privatizeDelta } from '../privacy/update-privacy.ts';
+import { SecAggClient } from './secagg-client.ts';
 import type { StateStore } from './state.ts';
 import type {
   AckedEvent,
@@ -42,6 +52,8 @@ export class RoundRunner {
   private readonly sentEvals = new Set<number>();
   private readonly stopped = new AbortController();
   private approval: { round: number; resolve: (ok: boolean) => void } | null = null;
+  /** The secure-aggregation state of the current round (when the job uses it). */
+  private secagg: SecAggClient | null = null;
   private lastUpdate: {
     msg: ClientPayload<'round:update'>;
     approvedBy: OutboundRecord['approvedBy'];
@@ -79,6 +91,7 @@ export class RoundRunner {
     }
     const abort = new AbortController();
     this.active = { round: msg.round, abort };
+    if (msg.secagg) this.startSecAgg(msg, abort.signal);
     return this.enqueue(async () => {
       try {
         await this.runRound(msg, abort.signal);
@@ -86,6 +99,73 @@ export class RoundRunner {
         if (this.active?.abort === abort) this.active = null;
       }
     });
+  }
+
+  /** Starts the key phase of a secure-aggregation round at once: it runs while this participant trains. */
+  private startSecAgg(msg: RoundStart, signal: AbortSignal): void {
+    const params = this.checked(secAggRoundSchema, msg.secagg, 'secure-aggregation setup');
+    if (!params) return;
+    const n = this.model.manifest.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0) + 1;
+    const client = new SecAggClient(this.job.jobId, msg.round, params, n, (event, payload) =>
+      this.send(event, payload, msg.round, 'auto', signal),
+    );
+    this.secagg = client;
+    this.ctx.store.log(
+      'info',
+      `Round ${msg.round}: secure aggregation with ${msg.secagg!.participants.length} participants (threshold ${msg.secagg!.threshold}); the hub will see only the masked update.`,
+      this.job.jobId,
+    );
+    this.secAggStep(msg.round, () => client.start());
+  }
+
+  /** Runs one secure-aggregation step for `round` outside the training queue; failures are logged. */
+  private secAggStep(round: number, step: (c: SecAggClient) => Promise<void> | void): void {
+    const client = this.secagg;
+    if (!client || client.round !== round) return;
+    void (async () => {
+      try {
+        await step(client);
+      } catch (err) {
+        if (this.stopped.signal.aborted || isAbort(err)) return;
+        this.ctx.store.log('error', `Round ${round}: secure aggregation: ${errorText(err)}`, this.job.jobId);
+      }
+    })();
+  }
+
+  /** Checks a hub push against its schema; a malformed one is logged and dropped. */
+  private checked<T>(schema: z.ZodType<T>, msg: unknown, what: string): T | null {
+    const parsed = schema.safeParse(msg);
+    if (parsed.success) return parsed.data;
+    this.ctx.store.log(
+      'warn',
+      `Ignored a malformed ${what} from the hub: ${parsed.error.issues[0]?.message}`,
+      this.job.jobId,
+    );
+    return null;
+  }
+
+  /** secagg:neighbours */
+  onSecAggNeighbours(raw: unknown): void {
+    const msg = this.checked(secAggNeighboursSchema, raw, 'secagg:neighbours');
+    if (msg?.jobId === this.job.jobId) this.secAggStep(msg.round, (c) => c.onNeighbours(msg));
+  }
+
+  /** secagg:inbox */
+  onSecAggInbox(raw: unknown): void {
+    const msg = this.checked(secAggInboxSchema, raw, 'secagg:inbox');
+    if (msg?.jobId === this.job.jobId) this.secAggStep(msg.round, (c) => c.onInbox(msg));
+  }
+
+  /** secagg:survivors */
+  onSecAggSurvivors(raw: unknown): void {
+    const msg = this.checked(secAggSurvivorsSchema, raw, 'secagg:survivors');
+    if (msg?.jobId === this.job.jobId) this.secAggStep(msg.round, (c) => c.onSurvivors(msg));
+  }
+
+  /** secagg:reveal */
+  onSecAggReveal(raw: unknown): void {
+    const msg = this.checked(secAggRevealRequestSchema, raw, 'secagg:reveal');
+    if (msg?.jobId === this.job.jobId) this.secAggStep(msg.round, (c) => c.onReveal(msg));
   }
 
   /** Handles round:unified: evaluates the unified weights on the local test split and reports it. */
@@ -181,7 +261,23 @@ export class RoundRunner {
       `Round ${msg.round}: local accuracy ${pct(trained.accuracy)}, local test accuracy ${test ? pct(test.accuracy) : 'n/a'}.`,
       job.jobId,
     );
-    const encoded = runtime.encodeWeights(this.model.manifest, this.model.getWeights());
+    let sendWeights = this.model.getWeights();
+    let delta: Float32Array | null = null;
+    const dp = msg.secagg?.dpClip ? { clip: msg.secagg.dpClip, noiseStd: msg.secagg.noiseStd } : msg.localDp;
+    if (msg.secagg || dp) {
+      delta = flatDelta(sendWeights, weights);
+      if (dp) {
+        const p = privatizeDelta(delta, dp);
+        delta = p.delta;
+        store.log(
+          'info',
+          `Round ${msg.round}: update ${p.report.clipped ? `clipped from L2 norm ${p.report.norm.toFixed(3)} to ${dp.clip}` : `within the clip norm ${dp.clip} (L2 norm ${p.report.norm.toFixed(3)})`}, Gaussian noise σ = ${dp.noiseStd.toPrecision(3)} added here before it leaves.`,
+          job.jobId,
+        );
+        if (!msg.secagg) sendWeights = applyDelta(weights, delta);
+      }
+    }
+    const encoded = runtime.encodeWeights(this.model.manifest, sendWeights);
     const approvedBy = await this.approve(msg.round, encoded, signal);
     if (!approvedBy) {
       store.log(
@@ -207,6 +303,20 @@ export class RoundRunner {
       },
       weights: new Uint8Array(encoded),
     };
+    if (msg.secagg && delta) {
+      const client = this.secagg;
+      if (client?.round !== msg.round)
+        throw new Error(`Round ${msg.round}: the secure-aggregation state was lost.`);
+      const clipped = await client.submit(delta, trained.samples, update.metrics, signal);
+      store.log(
+        'info',
+        `Round ${msg.round}: masked update sent${clipped > 0 ? ` (${clipped} values clipped to ±${msg.secagg.clipRange})` : ''}.`,
+        job.jobId,
+      );
+      this.sentUpdates.add(msg.round);
+      this.status({ state: 'waiting', round: msg.round });
+      return;
+    }
     this.lastUpdate = { msg: update, approvedBy };
     await this.send('round:update', update, msg.round, approvedBy, signal);
     this.sentUpdates.add(msg.round);

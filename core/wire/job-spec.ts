@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { UNIFY_METHODS } from '../unify/types.ts';
 import { minParticipantsFor, participantsProblem } from '../unify/byzantine.ts';
 import { PAPER_CNN } from '../model/spec.ts';
+import { privacyProblems, privacySpecFields } from './privacy-spec.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -90,9 +91,12 @@ export const jobSpecSchema = z
     maxByzantine: z.number().int().min(0).max(1000).optional(),
     /** norm-clip-avg: bound on each update's L2 distance from the global model (default: the round's median). */
     clipNorm: z.number().positive().finite().optional(),
+    ...privacySpecFields,
   })
   .strict()
   .superRefine((spec, ctx) => {
+    for (const [path, message] of privacyProblems(spec))
+      ctx.addIssue({ code: 'custom', path: [path], message });
     // The quorum is the fewest updates a round can close with: it must satisfy the method's bound.
     const problem = participantsProblem(spec.method, spec.maxByzantine ?? 0, spec.minParticipants);
     if (problem) {

@@ -7,6 +7,18 @@ import { z } from 'zod';
 import type { JobSpec } from './job-spec.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import type { UnifyMethod } from '../unify/types.ts';
+import type {
+  SecAggConsistency,
+  SecAggInbox,
+  SecAggKeys,
+  SecAggMasked,
+  SecAggNeighbours,
+  SecAggRevealRequest,
+  SecAggRound,
+  SecAggShares,
+  SecAggSurvivors,
+  SecAggUnmask,
+} from './secagg-protocol.ts';
 
 /** Bumped on any incompatible change; the hub refuses other versions at the handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -125,6 +137,14 @@ export interface JobAssignment {
   targetAccuracy: number | null;
   /** The round the job is at (0 before the first round starts). */
   currentRound: number;
+  /** Privacy of the job's rounds, so the participant can show what protects what it sends. */
+  privacy?: JobPrivacy;
+}
+
+/** What a participant is told about a job's privacy (noise multiplier resolved from a target ε). */
+export interface JobPrivacy {
+  secureAggregation: boolean;
+  dp: { mode: 'central' | 'local'; clip: number; noiseMultiplier: number; delta: number } | null;
 }
 
 export interface RoundStart {
@@ -133,6 +153,10 @@ export interface RoundStart {
   /** Unix ms after which the hub may close the round without this participant. */
   deadline: number;
   weights: Uint8Array;
+  /** Secure aggregation: the round's SecAgg+ parameters (send secagg:keys, not round:update). */
+  secagg?: SecAggRound;
+  /** Local DP: clip the delta to this L2 norm and add N(0, noiseStd²) before it leaves. */
+  localDp?: { clip: number; noiseStd: number };
 }
 
 export interface RoundUnified {
@@ -165,6 +189,14 @@ export interface FederationServerEvents {
   'job:end': (msg: JobEnd) => void;
   'job:roster': (msg: JobRoster) => void;
   'hub:error': (msg: { code: ErrorCode; message: string }) => void;
+  /** Secure aggregation: the neighbours' signed keys (key phase closed). */
+  'secagg:neighbours': (msg: SecAggNeighbours) => void;
+  /** Secure aggregation: the sealed shares addressed to this participant (share phase closed). */
+  'secagg:inbox': (msg: SecAggInbox) => void;
+  /** Secure aggregation: who sent masked inputs; sign this list (input phase closed). */
+  'secagg:survivors': (msg: SecAggSurvivors) => void;
+  /** Secure aggregation: reveal b-shares of survivors and s-shares of the dropped. */
+  'secagg:reveal': (msg: SecAggRevealRequest) => void;
 }
 
 /** Participant → hub. Every request is acknowledged. */
@@ -172,6 +204,11 @@ export interface FederationClientEvents {
   'participant:ready': (msg: ReadyMessage, ack: (res: Ack) => void) => void;
   'round:update': (msg: RoundUpdate, ack: (res: Ack<{ bytes: number; sha256: string }>) => void) => void;
   'round:eval': (msg: RoundEval, ack: (res: Ack) => void) => void;
+  'secagg:keys': (msg: SecAggKeys, ack: (res: Ack) => void) => void;
+  'secagg:shares': (msg: SecAggShares, ack: (res: Ack) => void) => void;
+  'secagg:masked': (msg: SecAggMasked, ack: (res: Ack<{ bytes: number; sha256: string }>) => void) => void;
+  'secagg:consistency': (msg: SecAggConsistency, ack: (res: Ack) => void) => void;
+  'secagg:unmask': (msg: SecAggUnmask, ack: (res: Ack) => void) => void;
   'participant:status': (msg: ParticipantStatus) => void;
 }
 

@@ -1,0 +1,61 @@
+/**
+ * What a job's privacy settings mean for each round: the noise multiplier actually used, the
+ * mechanism's name, and the (ε, δ) spent after round n (Rényi accountant, composition over rounds).
+ * Pure: used by the hub, the participant engine, the console and `simulate`'s results.
+ */
+import { noiseForEpsilon, privacySpent } from './rdp-accountant.ts';
+import type { DpSpec } from '../wire/privacy-spec.ts';
+
+/** How a round's updates are protected. */
+export type PrivacyMechanism = 'none' | 'secagg' | 'central-dp' | 'distributed-dp' | 'local-dp';
+
+/** The privacy a round gives, as results and the console show it. */
+export interface RoundPrivacy {
+  mechanism: PrivacyMechanism;
+  /** ε spent by the job up to and including this round (null without DP). */
+  epsilon: number | null;
+  delta: number | null;
+}
+
+interface PrivacyJob {
+  rounds: number;
+  secureAggregation?: boolean;
+  dp?: DpSpec;
+  /** Fraction of the ready participants sampled per round (1 when every one trains). */
+  fractionFit?: number;
+}
+
+/** The noise multiplier z of a DP job: as given, or the one that spends targetEpsilon over all rounds. */
+export function resolvedNoiseMultiplier(job: PrivacyJob): number | null {
+  if (!job.dp) return null;
+  if (job.dp.noiseMultiplier !== undefined) return job.dp.noiseMultiplier;
+  return noiseForEpsilon({
+    targetEpsilon: job.dp.targetEpsilon!,
+    sampleRate: job.fractionFit ?? 1,
+    steps: job.rounds,
+    delta: job.dp.delta,
+  });
+}
+
+/** The mechanism of a job's rounds. */
+export function privacyMechanism(job: PrivacyJob): PrivacyMechanism {
+  if (!job.dp) return job.secureAggregation ? 'secagg' : 'none';
+  if (job.dp.mode === 'local') return 'local-dp';
+  return job.secureAggregation ? 'distributed-dp' : 'central-dp';
+}
+
+/**
+ * ε after `round` rounds: each round is one step of the sampled Gaussian mechanism over the
+ * participants (user-level DP for an organization's whole dataset), with sample rate fractionFit.
+ */
+export function roundPrivacy(job: PrivacyJob, round: number, z = resolvedNoiseMultiplier(job)): RoundPrivacy {
+  const mechanism = privacyMechanism(job);
+  if (!job.dp || z === null) return { mechanism, epsilon: null, delta: null };
+  const spent = privacySpent({
+    noiseMultiplier: z,
+    sampleRate: job.fractionFit ?? 1,
+    steps: round,
+    delta: job.dp.delta,
+  });
+  return { mechanism, epsilon: spent.epsilon, delta: job.dp.delta };
+}
