@@ -79,6 +79,24 @@ export function registerSimulate(program: Command): void {
     )
     .option('--seed <s>', 'seed of the partition and the initial weights', positiveInt('--seed'), 1)
     .option('--backend <name>', "participants' compute backend: auto | tensorflow | wasm | cpu", 'auto')
+    .option(
+      '--secure-aggregation',
+      'SecAgg+: the hub sees only masked updates and their sum (avg/weighted-avg, ≥ 3 participants)',
+      false,
+    )
+    .addOption(
+      new Option(
+        '--dp <mode>',
+        'differential privacy: noise added to the sum (central) or by each participant (local)',
+      ).choices(['central', 'local']),
+    )
+    .option('--dp-clip <c>', 'DP: L2 norm each update delta is clipped to', positiveReal('--dp-clip'), 1)
+    .option('--dp-noise <z>', 'DP: noise multiplier z (σ = z·C)', positiveReal('--dp-noise'))
+    .option(
+      '--target-epsilon <e>',
+      'DP: the ε the whole run may spend (z is derived from it)',
+      positiveReal('--target-epsilon'),
+    )
     .option('--out <dir>', 'where results.{json,csv,md,svg} go', 'results/simulate')
     .option('--json', 'print the results object as the last line of stdout', false)
     .action(async (f: SimulateFlags) => {

@@ -18,6 +18,8 @@ export interface SimRound {
   /** Hub test accuracy of every compared method on the same updates. */
   methods: Record<string, number | null>;
   unifiedLocal: { participant: string; accuracy: number | null }[];
+  /** How the round's updates were protected and the (ε, δ) spent up to it (ε null without DP). */
+  privacy?: { mechanism: string; epsilon: number | null; delta: number | null };
 }
 
 export interface SimResults {

@@ -12,7 +12,18 @@ import type { UnifyMethod } from '../../core/unify/types.ts';
 import type { RoundRecord } from '../../core/wire/protocol.ts';
 import { joinArgs, killAll, logTail, spawnParticipant, type ChildParticipant } from './children.ts';
 import { HubClient } from './hub-client.ts';
-import { roundFromRecord, type SimResults } from './results.ts';
+import { roundFromRecord, type SimResults, type SimRound } from './results.ts';
+import { roundPrivacy } from '../../core/privacy/round-privacy.ts';
+import { dpSpecSchema } from '../../core/wire/privacy-spec.ts';
+
+/** A results round with the privacy it had: mechanism and the ε spent up to it. */
+function withPrivacy(r: SimRound, spec: JobSpecInput): SimRound {
+  const dp = spec.dp ? dpSpecSchema.parse(spec.dp) : undefined;
+  return {
+    ...r,
+    privacy: roundPrivacy({ rounds: spec.rounds, secureAggregation: spec.secureAggregation, dp }, r.round),
+  };
+}
 
 export interface SimulationOptions {
   env: 'V' | 'H' | 'iid' | 'dirichlet';
@@ -34,6 +45,13 @@ export interface SimulationOptions {
   compare?: UnifyMethod[];
   backend: string;
   out: string;
+  /** SecAgg+: the hub sees only masked updates and their sum. */
+  secureAggregation?: boolean;
+  /** Differential privacy (DP-FedAvg): where the noise goes, the clip norm, z or a target ε. */
+  dp?: 'central' | 'local';
+  dpClip?: number;
+  dpNoise?: number;
+  targetEpsilon?: number;
   /** Called with each round as soon as the hub closes it. */
   onRound?: (round: SimResults['rounds'][number]) => void;
   onLog?: (line: string) => void;
@@ -41,8 +59,35 @@ export interface SimulationOptions {
 
 const COMPARED: UnifyMethod[] = ['avg', 'max', 'absmax'];
 
+/** V with more than its 2 owners is the same IID split k ways. */
+function effectiveEnv(o: SimulationOptions): SimulationOptions['env'] {
+  return o.env === 'V' && o.participants !== 2 ? 'iid' : o.env;
+}
+
+/** The privacy part of a simulation's job spec. */
+function privacySpec(o: SimulationOptions): Partial<JobSpecInput> {
+  const out: Partial<JobSpecInput> = {};
+  if (o.secureAggregation) {
+    out.secureAggregation = true;
+    // Only sum-based methods can be computed from a masked sum.
+    out.compareMethods = [o.method];
+  }
+  if (o.dp) {
+    out.dp = {
+      mode: o.dp,
+      clip: o.dpClip ?? 1,
+      ...(o.targetEpsilon !== undefined
+        ? { targetEpsilon: o.targetEpsilon }
+        : { noiseMultiplier: o.dpNoise ?? 1 }),
+    };
+    if (o.dp === 'central') out.compareMethods = [o.method];
+  }
+  return out;
+}
+
 /** The job spec of a simulation. */
-export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
+export function simulationJobSpec(opts: SimulationOptions): JobSpecInput {
+  const o = { ...opts, env: effectiveEnv(opts) };
   const multi = o.env === 'iid' || o.env === 'dirichlet';
   return {
     name: `simulate ${o.env} ${o.method} ×${o.participants}`,
@@ -67,11 +112,18 @@ export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
       },
       ...(o.hubTestLimit ? { limit: o.hubTestLimit } : {}),
     },
+    ...privacySpec(o),
   };
 }
 
 /** The `join` arguments of participant i. */
-export function participantArgs(o: SimulationOptions, invite: string, i: number, stateDir: string): string[] {
+export function participantArgs(
+  opts: SimulationOptions,
+  invite: string,
+  i: number,
+  stateDir: string,
+): string[] {
+  const o = { ...opts, env: effectiveEnv(opts) };
   const multi = o.env === 'iid' || o.env === 'dirichlet';
   return joinArgs({
     invite,
@@ -89,12 +141,15 @@ export function participantArgs(o: SimulationOptions, invite: string, i: number,
 
 /** Runs a whole simulation and writes nothing (see writeResults); cleans up on success, error and abort. */
 export async function runSimulation(o: SimulationOptions, signal?: AbortSignal): Promise<SimResults> {
-  if ((o.env === 'V' || o.env === 'H') && o.participants !== 2) {
+  if (o.env === 'H' && o.participants !== 2) {
     throw new Error(
-      `The ${o.env}-environment has exactly 2 owners; use --participants 2, or --env iid/dirichlet for more.`,
+      `The H-environment has exactly 2 owners; use --participants 2, or --env iid/dirichlet for more.`,
     );
   }
+  if (o.dp && o.targetEpsilon !== undefined && o.dpNoise !== undefined)
+    throw new Error('Give --dp-noise or --target-epsilon, not both.');
   const started = performance.now();
+  const spec = simulationJobSpec(o);
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'fedunify-sim-'));
@@ -107,8 +162,12 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
     const client = new HubClient(hub.url, hub.fingerprint);
     if (!hub.operator.password) throw new Error('The fresh hub did not report its operator password.');
     await client.login(hub.operator.username, hub.operator.password);
-    const job = await client.createJob(simulationJobSpec(o));
+    const job = await client.createJob(spec);
     log(`job ${job.id} created: ${o.rounds} rounds, method ${o.method}, ${o.participants} participants`);
+    if (o.env === 'V' && o.participants !== 2)
+      log(
+        `the V-environment is an IID split: ${o.participants} participants get ${o.participants} IID shares`,
+      );
     const names = Array.from({ length: o.participants }, (_, i) => `P${i + 1}`);
     for (const [i, name] of names.entries()) {
       const { invite } = await client.createInvite(name, job.id);
@@ -125,9 +184,10 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
       participants: o.participants,
       seed: o.seed,
       limit: o.limit ?? null,
-      rounds: records.map((r) => roundFromRecord(r, names)),
+      rounds: records.map((r) => withPrivacy(roundFromRecord(r, names), spec)),
       config: {
-        ...simulationJobSpec(o),
+        ...spec,
+        secureAggregation: spec.secureAggregation ?? false,
         testLimit: o.testLimit ?? null,
         hubTestLimit: o.hubTestLimit ?? null,
       },

@@ -214,6 +214,12 @@ export class RoundRunner {
       return;
     }
     this.model.setWeights(weights);
+    // Key and share phases run before training: training keeps this thread busy, and every
+    // participant waits for the same two short phases.
+    if (msg.secagg && this.secagg?.round === msg.round) {
+      store.log('info', `Round ${msg.round}: exchanging secure-aggregation keys before training.`, job.jobId);
+      await this.secagg.sharesSent(signal);
+    }
     store.log(
       'info',
       `Round ${msg.round}: training on ${this.data.split.train.labels.length} local samples.`,

@@ -31,6 +31,8 @@ export class SecAggClient {
   private inbox: EncryptedShare[] | null = null;
   private inboxArrived!: () => void;
   private readonly inboxReady = new Promise<void>((r) => (this.inboxArrived = r));
+  private sharedDone!: () => void;
+  private readonly shared = new Promise<void>((r) => (this.sharedDone = r));
 
   constructor(
     readonly jobId: string,
@@ -95,6 +97,12 @@ export class SecAggClient {
       ...this.ids,
       shares: shares.map((s) => ({ to: s.to, sealed: s.sealed })),
     });
+    this.sharedDone();
+  }
+
+  /** Resolves once this participant's shares are with the hub; rejects when the round is abandoned. */
+  sharesSent(signal: AbortSignal): Promise<void> {
+    return Promise.race([this.shared, aborted(signal)]);
   }
 
   /** The sealed shares addressed to this participant. */
@@ -110,14 +118,7 @@ export class SecAggClient {
     metrics: LocalMetrics,
     signal: AbortSignal,
   ): Promise<number> {
-    await Promise.race([
-      this.inboxReady,
-      new Promise((_, reject) =>
-        signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), {
-          once: true,
-        }),
-      ),
-    ]);
+    await Promise.race([this.inboxReady, aborted(signal)]);
     const fixed = fixedPointParams({
       clipRange: this.params.clipRange,
       maxWeight: this.params.maxWeight,
@@ -153,4 +154,12 @@ export class SecAggClient {
     });
     await this.send('secagg:unmask', { ...this.ids, bShares: r.bShares, sShares: r.sShares });
   }
+}
+
+/** Rejects with an AbortError when the signal aborts. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(new DOMException('aborted', 'AbortError'));
+    signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
+  });
 }

@@ -187,7 +187,8 @@ export class SecAggServer {
     for (const r of this.responses.values()) {
       const list: RevealedShare[] = kind === 'b' ? r.bShares : r.sShares;
       const found = list.find((s) => s.of === owner);
-      if (found) shares.push(found.share);
+      // A plain Uint8Array copy: the Shamir library refuses subclasses such as Node's Buffer.
+      if (found) shares.push(new Uint8Array(found.share));
     }
     if (shares.length < this.shareT)
       throw new SecAggFailure(

@@ -18,6 +18,13 @@ import {
   type FederationServerEvents,
   type InviteRecord,
 } from '../../core/wire/protocol.ts';
+import {
+  secAggConsistencySchema,
+  secAggKeysSchema,
+  secAggMaskedSchema,
+  secAggSharesSchema,
+  secAggUnmaskSchema,
+} from '../../core/wire/secagg-protocol.ts';
 import type { Store } from '../db/store.ts';
 import type { HubLogger } from '../hub-events.ts';
 import type { JobManager } from '../rounds/job-manager.ts';
@@ -42,7 +49,17 @@ interface SocketData {
   participantId: string | null;
 }
 
-const KNOWN_EVENTS = new Set(['participant:ready', 'round:update', 'round:eval', 'participant:status']);
+const KNOWN_EVENTS = new Set([
+  'participant:ready',
+  'round:update',
+  'round:eval',
+  'participant:status',
+  'secagg:keys',
+  'secagg:shares',
+  'secagg:masked',
+  'secagg:consistency',
+  'secagg:unmask',
+]);
 
 function refusal(message: string, code: ErrorCode): Error {
   return Object.assign(new Error(message), { data: { code } });
@@ -202,6 +219,32 @@ export function registerFederationHandlers(
       store.audit(jobId, pid, 'eval', { round: msg.round, accuracy: msg.accuracy, samples: msg.samples });
       return jobs.runner(jobId)?.evalReport(pid, msg) ?? { ok: true };
     });
+    const ended: Ack = { ok: false, code: 'wrong-round', error: 'This job has ended.' };
+    handle(
+      'secagg:keys',
+      secAggKeysSchema,
+      (jobId, pid, msg) => jobs.runner(jobId)?.secAgg(msg.round, (s) => s.keys(pid, msg)) ?? ended,
+    );
+    handle(
+      'secagg:shares',
+      secAggSharesSchema,
+      (jobId, pid, msg) => jobs.runner(jobId)?.secAgg(msg.round, (s) => s.shares(pid, msg)) ?? ended,
+    );
+    handle(
+      'secagg:masked',
+      secAggMaskedSchema,
+      (jobId, pid, msg) => jobs.runner(jobId)?.secAggMasked(pid, msg) ?? ended,
+    );
+    handle(
+      'secagg:consistency',
+      secAggConsistencySchema,
+      (jobId, pid, msg) => jobs.runner(jobId)?.secAgg(msg.round, (s) => s.consistency(pid, msg)) ?? ended,
+    );
+    handle(
+      'secagg:unmask',
+      secAggUnmaskSchema,
+      (jobId, pid, msg) => jobs.runner(jobId)?.secAgg(msg.round, (s) => s.unmask(pid, msg)) ?? ended,
+    );
     handle('participant:status', participantStatusSchema, (jobId, pid, msg) => {
       store.updateParticipant(pid, {
         state: msg.state,

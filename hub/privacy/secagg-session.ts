@@ -117,6 +117,11 @@ export class SecAggSession {
     return { ...this.params, self: id };
   }
 
+  /** t: the fewest masked inputs the round can close with. */
+  get threshold(): number {
+    return this.params.threshold;
+  }
+
   /** Whether `id` is one of the round's participants. */
   includes(id: string): boolean {
     return this.params.participants.includes(id);
@@ -189,6 +194,7 @@ export class SecAggSession {
           });
         this.phase = 'input';
         if (this.timer) clearTimeout(this.timer);
+        this.answered.clear();
         this.expected = new Set(u2);
       } else if (this.phase === 'consistency' || this.phase === 'reveal') {
         if (this.timer) clearTimeout(this.timer);

@@ -16,6 +16,7 @@ import { resolveModel } from '../../core/wire/job-spec.ts';
 import type { Store } from '../db/store.ts';
 import type { HubEvents, HubLogger } from '../hub-events.ts';
 import { datasetProblems } from '../federation/dataset-check.ts';
+import { jobPrivacy } from '../privacy/privacy-rounds.ts';
 
 export type FederationSocket = Socket<FederationClientEvents, FederationServerEvents>;
 
@@ -42,7 +43,14 @@ export function assignmentOf(job: JobRecord): JobAssignment {
     optimizer: s.optimizer,
     targetAccuracy: s.targetAccuracy ?? null,
     currentRound: job.currentRound,
+    ...privacyOf(s),
   };
+}
+
+/** The job's privacy settings, when it has any (secure aggregation, DP). */
+function privacyOf(spec: JobRecord['spec']): { privacy?: JobAssignment['privacy'] } {
+  const privacy = jobPrivacy(spec);
+  return privacy ? { privacy } : {};
 }
 
 /** Sockets and readiness of one job's participants. */

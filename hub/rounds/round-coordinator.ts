@@ -28,6 +28,10 @@ import { createStrategy, type RoundContext, type RoundHooks, type RoundStrategy 
 import { createCollector } from './unification.ts';
 import { RoundPublisher, trainingDetail } from './round-status.ts';
 import { ParticipantConns, assignmentOf, type Conn, type FederationSocket } from './participant-conns.ts';
+import { PrivacyRounds } from '../privacy/privacy-rounds.ts';
+import { SecAggFailure } from '../../core/privacy/secagg-types.ts';
+import type { SecAggSession } from '../privacy/secagg-session.ts';
+import type { SecAggMasked } from '../../core/wire/secagg-protocol.ts';
 
 export type { FederationSocket } from './participant-conns.ts';
 
@@ -53,6 +57,10 @@ export class JobRunner {
   global: Float32Array[];
   globalBytes: Uint8Array;
   readonly strategy: RoundStrategy;
+  /** A secure-aggregation round that waits for its quorum to be ready before it starts. */
+  private waitingRound: number | null = null;
+  /** Secure aggregation and DP of this job (null when it uses neither). */
+  readonly privacy: PrivacyRounds | null;
   /** Hub-test scoring, run in the background while the next round trains. */
   readonly scoring: RoundScoring;
   private evalTimer: NodeJS.Timeout | null = null;
@@ -68,7 +76,8 @@ export class JobRunner {
   ) {
     this.job = job;
     this.model = jobModel(job.spec);
-    this.strategy = createStrategy(deps.roundHooks?.(job) ?? []);
+    this.privacy = PrivacyRounds.needed(job.spec) ? new PrivacyRounds(job.spec) : null;
+    this.strategy = createStrategy([...(deps.roundHooks?.(job) ?? []), ...(this.privacy?.hooks ?? [])]);
     this.participants = new ParticipantConns(deps, () => this.job);
     this.conns = this.participants.conns;
     this.scoring = new RoundScoring(
@@ -128,6 +137,7 @@ export class JobRunner {
   detach(participantId: string, socketId: string): void {
     if (!this.participants.detach(participantId, socketId)) return;
     this.round?.roster.drop(participantId);
+    this.privacy?.session?.left(participantId);
     this.evalWaiting.delete(participantId);
     this.fillQuorum();
     this.refresh();
@@ -149,8 +159,14 @@ export class JobRunner {
       else this.refresh();
       return;
     }
+    if (this.waitingRound !== null) {
+      if (this.readyIds().length >= this.job.spec.minParticipants) this.startRound(this.waitingRound);
+      return;
+    }
     const r = this.round;
     if (!r || r.phase !== 'training' || r.roster.takesPart(participantId)) return;
+    // A secure-aggregation round's participants are fixed by its key phase: newcomers wait for the next.
+    if (this.privacy?.session) return;
     // A resumed round takes newcomers; any other round only while short of its quorum (else: next round).
     if (r.open) {
       r.roster.add(participantId);
@@ -167,7 +183,7 @@ export class JobRunner {
    */
   private fillQuorum(): void {
     const r = this.round;
-    if (!r || r.phase !== 'training') return;
+    if (!r || r.phase !== 'training' || this.privacy?.session) return;
     for (const id of r.roster.fillQuorum(this.readyIds(), this.job.spec.minParticipants)) {
       this.sendRoundStart(id);
       this.deps.log.info(
@@ -187,11 +203,15 @@ export class JobRunner {
     const r = this.round;
     const conn = this.conns.get(participantId);
     if (!r || !conn) return;
+    const session = this.privacy?.session;
+    const localDp = this.privacy?.localDp();
     conn.socket.emit('round:start', {
       jobId: this.job.id,
       round: r.round,
       deadline: r.deadline,
       weights: this.globalBytes,
+      ...(session?.includes(participantId) ? { secagg: session.paramsFor(participantId) } : {}),
+      ...(localDp ? { localDp } : {}),
     });
   }
 
@@ -225,10 +245,23 @@ export class JobRunner {
   startRound(n: number, open = false): void {
     const spec = this.job.spec;
     const plan = this.strategy.configureRound(this.context(n), this.readyIds(), Date.now());
+    this.waitingRound = null;
+    if (spec.secureAggregation && plan.participants.length < spec.minParticipants) {
+      // Secure aggregation fixes a round's participants at its start: wait until the quorum is ready.
+      this.waitingRound = n;
+      this.round = null;
+      this.setJob({
+        status: 'running',
+        currentRound: n - 1,
+        statusDetail: `round ${n} waits for ${spec.minParticipants} ready participants (secure aggregation), ${plan.participants.length} ready`,
+      });
+      return;
+    }
     this.deps.store.rounds.start(this.job.id, n, spec.method, plan.deadline);
     const r = this.newRound(n, plan.deadline, open);
     for (const id of plan.participants) r.roster.add(id);
     this.round = r;
+    if (this.job.spec.secureAggregation) this.beginSecAgg(r);
     this.setJob({ status: 'running', currentRound: n });
     const ready = this.readyIds().length;
     const sampled = plan.participants.length < ready ? ` (sampled from ${ready} ready)` : '';
@@ -250,6 +283,12 @@ export class JobRunner {
       this.afterEvals(n, true);
       return;
     }
+    if (this.job.spec.secureAggregation) {
+      // The masks' secrets of an interrupted secure-aggregation round are gone with the old process.
+      this.completeUnchanged(n, 'the hub restarted during a secure-aggregation round');
+      this.afterEvals(n, true);
+      return;
+    }
     const r = this.newRound(n, stored.deadline, true);
     for (const u of this.deps.store.rounds.updates(this.job.id, n)) {
       if (!u.weights) continue;
@@ -265,6 +304,104 @@ export class JobRunner {
     this.refresh();
   }
 
+  /** Opens round r's secure-aggregation session over its members (SecAgg+, hub/privacy). */
+  private beginSecAgg(r: RoundState): void {
+    const members = r.roster.memberIds();
+    const maxWeight = Math.max(
+      1,
+      ...members.map((id) => this.deps.store.getParticipant(id)?.dataset?.trainSamples ?? 1),
+    );
+    const vectorLength = this.model.manifest.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0) + 1;
+    const names = (ids: string[]) => ids.map((id) => this.conns.get(id)?.name ?? id).join(', ');
+    this.privacy!.beginSecAgg(
+      {
+        jobId: this.job.id,
+        round: r.round,
+        phaseTimeoutMs: Math.min(60_000, this.job.spec.roundDeadlineSec * 1000),
+        // The typed emit cannot take a generic event key; the payload type comes from the same map.
+        send: (id, event, msg) =>
+          (this.conns.get(id)?.socket as { emit(e: string, m: unknown): void } | undefined)?.emit(event, msg),
+        audit: (id, action, details) => this.deps.store.audit(this.job.id, id, action, details),
+        log: (level, message) => this.deps.log[level]('rounds', message, this.job.id),
+        onFailure: (reason) => {
+          if (this.round === r && r.phase === 'training') this.failRound(r, reason);
+        },
+      },
+      members,
+      { vectorLength, maxWeight },
+    );
+    this.deps.log.info('rounds', `round ${r.round}: secure aggregation among ${names(members)}`, this.job.id);
+  }
+
+  /** A secure-aggregation submission for round `round`, routed to its session. */
+  secAgg(round: number, fn: (s: SecAggSession) => Ack): Ack {
+    const s = this.privacy?.session;
+    if (!s || this.round?.round !== round)
+      return {
+        ok: false,
+        code: 'wrong-round',
+        error: `No secure-aggregation round ${round} is open (the job is at round ${this.job.currentRound}).`,
+      };
+    return fn(s);
+  }
+
+  /** secagg:masked: the masked update joins the sum; the round counts it like an update. */
+  secAggMasked(participantId: string, msg: SecAggMasked): Ack<{ bytes: number; sha256: string }> {
+    const r = this.round;
+    const s = this.privacy?.session;
+    if (!r || !s || r.round !== msg.round || r.phase !== 'training')
+      return {
+        ok: false,
+        code: 'wrong-round',
+        error: `Round ${msg.round} does not take masked updates now.`,
+      };
+    const ack = s.masked(participantId, msg);
+    if (!ack.ok) return ack;
+    const { bytes, sha256 } = ack;
+    // Only the masked vector's size and hash are kept: the hub never stores an individual update.
+    this.deps.store.rounds.putUpdate(this.job.id, r.round, {
+      participantId,
+      samples: msg.samples,
+      metrics: msg.metrics,
+      bytes,
+      sha256,
+      weights: null,
+    });
+    r.roster.receive(participantId, { samples: msg.samples, bytes, sha256 });
+    const name = this.conns.get(participantId)?.name ?? participantId;
+    this.deps.log.info(
+      'rounds',
+      `round ${r.round}: masked update from ${name} (${bytes} bytes)`,
+      this.job.id,
+    );
+    this.publisher.schedule(r.round);
+    setImmediate(() => this.refresh());
+    return ack;
+  }
+
+  /** Completes round n with the global model unchanged (a round that could not be unified). */
+  private completeUnchanged(n: number, reason: string): void {
+    this.deps.store.rounds.complete(this.job.id, n, {
+      unifyMs: 0,
+      methods: [],
+      checkpoint: this.globalBytes,
+      checkpointSha256: sha256Hex(this.globalBytes),
+    });
+    this.deps.store.audit(this.job.id, 'hub', 'round-failed', { round: n, reason });
+    this.deps.log.warn('rounds', `round ${n} failed: ${reason}; the model is unchanged`, this.job.id);
+  }
+
+  /** A secure-aggregation round that fell below its threshold: fails cleanly, the next round starts. */
+  private failRound(r: RoundState, reason: string): void {
+    if (this.round !== r) return;
+    clearTimeout(r.timer);
+    this.privacy?.dispose();
+    r.phase = 'evaluating';
+    this.completeUnchanged(r.round, reason);
+    this.publishRound(r.round);
+    setImmediate(() => this.afterEvals(r.round, false));
+  }
+
   private onDeadline(): void {
     if (!this.round) return;
     this.round.deadlinePassed = true;
@@ -277,6 +414,13 @@ export class JobRunner {
    * its weights are stored (asynchronously, for a restart).
    */
   async update(participantId: string, msg: RoundUpdate): Promise<Ack<{ bytes: number; sha256: string }>> {
+    if (this.job.spec.secureAggregation)
+      return {
+        ok: false,
+        code: 'bad-request',
+        error:
+          'This job uses secure aggregation: the hub takes only masked updates (secagg:masked), never plain weights.',
+      };
     const r = this.round;
     const sha256 = sha256Hex(msg.weights);
     const verdict = checkUpdate({
@@ -370,7 +514,8 @@ export class JobRunner {
     }
     const r = this.round;
     if (!r || r.phase !== 'training' || this.job.status !== 'running') return;
-    const min = this.job.spec.minParticipants;
+    // A secure-aggregation round started with the quorum and may finish with its threshold t.
+    const min = this.privacy?.session?.threshold ?? this.job.spec.minParticipants;
     const { roster } = r;
     if (roster.receivedCount >= min && (roster.allIn() || r.deadlinePassed)) {
       void this.close(r);
@@ -419,6 +564,10 @@ export class JobRunner {
           Math.min(this.job.spec.roundDeadlineSec, 600) * 1000,
         );
     } catch (err) {
+      if (err instanceof SecAggFailure) {
+        this.failRound(r, err.message);
+        return;
+      }
       this.deps.log.error(
         'rounds',
         `round ${r.round} could not be unified: ${(err as Error).message}`,
@@ -481,6 +630,7 @@ export class JobRunner {
   /** Stops timers (hub shutdown or job end); the state stays in the store for a restart. */
   stopTimers(): void {
     if (this.round) clearTimeout(this.round.timer);
+    this.privacy?.dispose();
     if (this.evalTimer) clearTimeout(this.evalTimer);
     this.evalTimer = null;
     this.publisher.clear();
