@@ -61,6 +61,10 @@ export function localRoundConfig(
 export interface SecAggTraffic {
   sentBytes: Map<string, number>;
   receivedBytes: Map<string, number>;
+  /** CPU time spent in the hub's SecAggServer calls (ms). */
+  hubMs: number;
+  /** CPU time spent in each participant's SecAggParticipant calls (ms). */
+  participantMs: Map<string, number>;
 }
 
 /** Runs one round; returns the hub's result (sum of the survivors' inputs) and the traffic. */
@@ -80,32 +84,47 @@ export async function runLocalSecAgg(
   const sent = new Map(config.participants.map((id) => [id, 0]));
   const received = new Map(config.participants.map((id) => [id, 0]));
   const add = (m: Map<string, number>, id: string, n: number): void => void m.set(id, m.get(id)! + n);
+  const partMs = new Map(config.participants.map((id) => [id, 0]));
+  let hubMs = 0;
+  const hub = <T>(f: () => T): T => {
+    const t0 = performance.now();
+    const r = f();
+    hubMs += performance.now() - t0;
+    return r;
+  };
+  const timed = async <T>(id: string, f: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const r = await f();
+    add(partMs, id, performance.now() - t0);
+    return r;
+  };
   const gone = new Set<string>();
   const leave = (ids: string[] | undefined): void => ids?.forEach((id) => gone.add(id));
   const live = (): SecAggParticipant[] => [...parts.values()].filter((p) => !gone.has(p.id));
 
   leave(drop.beforeKeys);
   for (const p of live()) {
-    server.receiveAdvert(p.advertise());
+    const advert = await timed(p.id, () => p.advertise());
+    hub(() => server.receiveAdvert(advert));
     add(sent, p.id, 32 * 3 + 64);
   }
-  server.closeAdverts();
+  hub(() => server.closeAdverts());
   leave(drop.beforeShares);
   for (const p of live()) {
-    const adverts = server.advertsFor(p.id);
+    const adverts = hub(() => server.advertsFor(p.id));
     add(received, p.id, adverts.length * (32 * 3 + 64));
-    const shares = await p.shareKeys(adverts);
+    const shares = await timed(p.id, () => p.shareKeys(adverts));
     add(
       sent,
       p.id,
       shares.reduce((s, x) => s + x.sealed.length, 0),
     );
-    server.receiveShares(p.id, shares);
+    hub(() => server.receiveShares(p.id, shares));
   }
-  server.closeShares();
+  hub(() => server.closeShares());
   leave(drop.beforeMasked);
   for (const p of live()) {
-    const shares = server.sharesFor(p.id);
+    const shares = hub(() => server.sharesFor(p.id));
     add(
       received,
       p.id,
@@ -113,23 +132,27 @@ export async function runLocalSecAgg(
     );
     const input = inputs.get(p.id);
     if (!input) throw new Error(`no input for ${p.id}`);
-    const masked = p.maskInput(shares, input);
+    const masked = await timed(p.id, () => p.maskInput(shares, input));
     add(sent, p.id, masked.masked.byteLength);
-    server.receiveMasked(masked);
+    hub(() => server.receiveMasked(masked));
   }
-  const survivors = server.closeMasked();
+  const survivors = hub(() => server.closeMasked());
   leave(drop.afterMasked);
   for (const p of live()) {
     add(received, p.id, survivors.length * 16);
-    server.receiveSurvivorSignature({ id: p.id, signature: p.signSurvivors(survivors) });
+    const signature = await timed(p.id, () => p.signSurvivors(survivors));
+    hub(() => server.receiveSurvivorSignature({ id: p.id, signature }));
     add(sent, p.id, 64);
   }
-  const request = server.unmaskRequest();
+  const request = hub(() => server.unmaskRequest());
   for (const p of live()) {
     add(received, p.id, request.signatures.length * 64);
-    const response = p.unmask(request);
+    const response = await timed(p.id, () => p.unmask(request));
     add(sent, p.id, (response.bShares.length + response.sShares.length) * 33);
-    server.receiveUnmask(response);
+    hub(() => server.receiveUnmask(response));
   }
-  return { ...(await server.finish()), sentBytes: sent, receivedBytes: received };
+  const t0 = performance.now();
+  const result = await server.finish();
+  hubMs += performance.now() - t0;
+  return { ...result, sentBytes: sent, receivedBytes: received, hubMs, participantMs: partMs };
 }
