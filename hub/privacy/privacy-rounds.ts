@@ -95,7 +95,7 @@ export class PrivacyRounds {
   private secAggHooks(): RoundHooks {
     let result: MethodResult | null = null;
     return {
-      collector: (ctx) => {
+      collector: () => {
         result = null;
         const collector: UpdateCollector = {
           kind: 'masked-sum',
