@@ -17,6 +17,7 @@ import {
 import type { z } from 'zod';
 import { applyDelta, flatDelta, privatizeDelta } from '../privacy/update-privacy.ts';
 import { SecAggClient } from './secagg-client.ts';
+import { roundPrivacy } from '../privacy/round-privacy.ts';
 import type { StateStore } from './state.ts';
 import type {
   AckedEvent,
@@ -130,6 +131,30 @@ export class RoundRunner {
         this.ctx.store.log('error', `Round ${round}: secure aggregation: ${errorText(err)}`, this.job.jobId);
       }
     })();
+  }
+
+  /** Tells the user what protects this round's update and the ε spent so far. */
+  private logPrivacy(round: number): void {
+    const p = this.job.privacy;
+    if (!p || (!p.secureAggregation && !p.dp)) return;
+    const dp = p.dp
+      ? { mode: p.dp.mode, clip: p.dp.clip, noiseMultiplier: p.dp.noiseMultiplier, delta: p.dp.delta }
+      : undefined;
+    const spent = roundPrivacy(
+      { rounds: this.job.rounds, secureAggregation: p.secureAggregation, dp },
+      round,
+    );
+    const what = [
+      p.secureAggregation ? 'secure aggregation (the hub sees only the masked update)' : null,
+      p.dp
+        ? `${p.dp.mode} differential privacy (clip ${p.dp.clip}, noise multiplier ${p.dp.noiseMultiplier.toPrecision(3)})`
+        : null,
+    ].filter(Boolean);
+    this.ctx.store.log(
+      'info',
+      `Round ${round}: protected by ${what.join(' and ')}${spent.epsilon === null ? '' : `; privacy spent so far ε = ${spent.epsilon.toFixed(2)} at δ = ${spent.delta}`}.`,
+      this.job.jobId,
+    );
   }
 
   /** Checks a hub push against its schema; a malformed one is logged and dropped. */
@@ -283,6 +308,7 @@ export class RoundRunner {
         if (!msg.secagg) sendWeights = applyDelta(weights, delta);
       }
     }
+    this.logPrivacy(msg.round);
     const encoded = runtime.encodeWeights(this.model.manifest, sendWeights);
     const approvedBy = await this.approve(msg.round, encoded, signal);
     if (!approvedBy) {

@@ -5,7 +5,12 @@
 import { ScrollHint } from '../../shared/scroll-hint.tsx';
 import { useMemo } from 'react';
 import type { RoundRecord } from '../../../core/wire/protocol.ts';
-import { useConsole, selectRoundMap } from '../store/index.ts';
+import { useConsole, selectRoundMap, selectJobList } from '../store/index.ts';
+import {
+  privacyMechanism,
+  resolvedNoiseMultiplier,
+  roundPrivacy,
+} from '../../../core/privacy/round-privacy.ts';
 import { AccuracyChart, SERIES_COLORS, type ChartRow, type Series } from '../../shared/charts.tsx';
 import { Card } from '../../shared/layout.tsx';
 import { EmptyState } from '../../shared/feedback.tsx';
@@ -34,9 +39,24 @@ const noRounds = (
   </div>
 );
 
+/** ε spent up to each round, when the job is private (null: a job without privacy settings). */
+function usePrivacy(jobId: string): ((round: number) => string) | null {
+  const job = useConsole(selectJobList).find((j) => j.id === jobId);
+  return useMemo(() => {
+    const spec = job?.spec;
+    if (!spec || privacyMechanism(spec) === 'none') return null;
+    const z = resolvedNoiseMultiplier(spec);
+    return (round: number) => {
+      const p = roundPrivacy(spec, round, z);
+      return p.epsilon === null ? p.mechanism : `${p.mechanism}, ε ${p.epsilon.toFixed(2)}`;
+    };
+  }, [job?.spec]);
+}
+
 /** The paper-style rounds table and chart for one job. */
 export function RoundsTab(props: { jobId: string }) {
   const rounds = useRounds(props.jobId);
+  const privacy = usePrivacy(props.jobId);
   const names = participantNames(rounds);
   const hasHub = rounds.some((r) => r.hubAccuracy !== null);
   const rows: ChartRow[] = rounds.map((r) => {
@@ -85,6 +105,7 @@ export function RoundsTab(props: { jobId: string }) {
               <th className="right">Unified (hub)</th>
               <th className="right">Unify time</th>
               <th>Method</th>
+              {privacy && <th>Privacy (ε spent)</th>}
             </tr>
           </thead>
           <tbody>
@@ -116,6 +137,7 @@ export function RoundsTab(props: { jobId: string }) {
                     {r.unifyMs === null ? '—' : `${formatNumber(r.unifyMs)} ms`}
                   </td>
                   <td className="mono">{r.method}</td>
+                  {privacy && <td data-testid="round-privacy">{privacy(r.round)}</td>}
                 </tr>
               );
             })}
