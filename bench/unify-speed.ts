@@ -1,0 +1,98 @@
+/**
+ * Speed of every unification method on the paper CNN's weights: K random updates (seeded) of the
+ * PAPER_CNN manifest, each method called a few times, the median time per call reported. Wall
+ * time and this process's CPU time are both kept: the second is less disturbed by other load.
+ */
+import { unify } from '../core/unify/unify.ts';
+import { minParticipantsFor } from '../core/unify/byzantine.ts';
+import { UNIFY_METHODS, type Update, type UnifyMethod } from '../core/unify/types.ts';
+import { weightManifest } from '../core/model/manifest.ts';
+import { PAPER_CNN } from '../core/model/spec.ts';
+
+/** One measured (K, method) pair. */
+export interface UnifySpeedResult {
+  participants: number;
+  method: UnifyMethod;
+  /** Median wall-clock ms per call. */
+  ms: number;
+  /** Median CPU ms (user + system) per call. */
+  cpuMs: number;
+  runs: number;
+}
+
+/** Methods whose cost grows as K² · P: measured only up to `quadraticMax` participants unless named. */
+export const QUADRATIC_METHODS: readonly UnifyMethod[] = ['krum', 'multi-krum', 'bulyan'];
+
+/** Deterministic uniform [0, 1) numbers (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** K updates of the paper CNN: a shared random global model plus small per-update random changes. */
+export function randomPaperCnnUpdates(
+  k: number,
+  seed: number,
+): { global: Float32Array[]; updates: Update[] } {
+  const next = rng(seed);
+  const shapes = weightManifest(PAPER_CNN).map((t) => t.shape.reduce((a, b) => a * b, 1));
+  const global = shapes.map((n) => Float32Array.from({ length: n }, () => (next() - 0.5) * 0.2));
+  const updates = Array.from({ length: k }, () => ({
+    weights: global.map((g) => g.map((v) => v + (next() - 0.5) * 0.01)),
+    samples: 1 + Math.floor(next() * 1000),
+  }));
+  return { global, updates };
+}
+
+const medianOf = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[(s.length - 1) >> 1];
+};
+
+/** Times `method` on the updates `runs` times (after one untimed warm-up call when runs > 1). */
+export function timeMethod(
+  method: UnifyMethod,
+  updates: Update[],
+  global: Float32Array[],
+  runs: number,
+  maxByzantine = 0,
+): UnifySpeedResult {
+  const options = { global, maxByzantine };
+  if (runs > 1) unify(method, updates, options);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    unify(method, updates, options);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { participants: updates.length, method, ms: medianOf(wall), cpuMs: medianOf(cpu), runs };
+}
+
+/** Which methods run at K: those asked for, less the quadratic ones past `quadraticMax` unless named, less those K cannot satisfy. */
+export function methodsFor(
+  k: number,
+  asked: UnifyMethod[] | undefined,
+  quadraticMax: number,
+  maxByzantine: number,
+): { run: UnifyMethod[]; skipped: { method: UnifyMethod; why: string }[] } {
+  const run: UnifyMethod[] = [];
+  const skipped: { method: UnifyMethod; why: string }[] = [];
+  for (const method of asked ?? UNIFY_METHODS) {
+    const need = minParticipantsFor(method, maxByzantine);
+    if (k < need) skipped.push({ method, why: `needs K ≥ ${need}` });
+    else if (!asked && QUADRATIC_METHODS.includes(method) && k > quadraticMax)
+      skipped.push({ method, why: `O(K²·P), measured up to K = ${quadraticMax} unless named in --methods` });
+    else run.push(method);
+  }
+  return { run, skipped };
+}
