@@ -1,10 +1,10 @@
 /**
  * Coordinate-wise order statistics (median, trimmed mean) by selection, not sorting. The K values
  * of a block of coordinates are first gathered into one scratch array (coordinate-major, so each
- * coordinate's K values are contiguous and stay in cache), then each coordinate's statistic is
- * found with introselect: O(K) per coordinate instead of an O(K²) insertion sort.
+ * coordinate's K values are contiguous and stay in cache), then each coordinate's statistic comes
+ * from branch-free quickselect (O(K) per coordinate) and one branch-free pass over its K values.
  */
-import { insertionSort, maxOf, nthElement } from './select.ts';
+import { selectTwo, selectValue } from './select.ts';
 import { throwFirstNonFinite, UnifyError } from './validate.ts';
 import type { Update } from './types.ts';
 
@@ -12,22 +12,20 @@ import type { Update } from './types.ts';
 export function median(updates: Update[]): Float32Array[] {
   const k = updates.length;
   const mid = k >> 1;
+  const tmp = new Float32Array(k);
+  const lower = new Float64Array(1);
   return blockReduce(updates, (s, lo) => {
-    const hi = lo + k - 1;
-    if (k <= 3) {
-      insertionSort(s, lo, hi);
-      return k % 2 === 1 ? s[lo + mid] : (s[lo + mid - 1] + s[lo + mid]) / 2;
-    }
-    nthElement(s, lo, hi, lo + mid);
-    // After selection everything left of mid is ≤ s[mid]: the lower middle is their maximum.
-    return k % 2 === 1 ? s[lo + mid] : (maxOf(s, lo, lo + mid - 1) + s[lo + mid]) / 2;
+    if (k === 1) return s[lo];
+    // Selection may reorder s[lo .. lo + k): that is allowed here.
+    if (k % 2 === 1) return selectValue(s, lo, k, mid, tmp);
+    const upper = selectValue(s, lo, k, mid, tmp, lower);
+    return (lower[0] + upper) / 2;
   });
 }
 
 /**
  * Coordinate-wise trimmed mean (Yin et al. 2018, Def. 2): drop the `trim` largest and smallest
- * values at each position and average the rest. The rest is summed in float64 with Neumaier's
- * compensation, so the result does not depend on the order selection leaves the values in.
+ * values at each position and average the rest (summed in float64).
  */
 export function trimmedMeanByCount(updates: Update[], trim: number): Float32Array[] {
   const k = updates.length;
@@ -35,27 +33,35 @@ export function trimmedMeanByCount(updates: Update[], trim: number): Float32Arra
     throw new UnifyError(`trimmed-mean: cannot cut ${trim} values at each end of ${k}`);
   }
   const keep = k - 2 * trim;
+  const work = new Float32Array(k);
+  const tmp = new Float32Array(k);
   return blockReduce(updates, (s, lo) => {
-    const hi = lo + k - 1;
-    if (trim > 0) {
-      nthElement(s, lo, hi, lo + trim);
-      nthElement(s, lo + trim, hi, hi - trim);
+    const e = lo + k;
+    if (trim === 0) {
+      let sum = 0;
+      for (let i = lo; i < e; i++) sum += s[i];
+      return sum / keep;
     }
-    return compensatedSum(s, lo + trim, hi - trim) / keep;
+    const [a, b] = selectTwo(s, lo, k, trim, k - 1 - trim, work, tmp);
+    if (a === b) return a;
+    // Kept: every value strictly between a and b, plus the copies of a ranked ≥ trim and the
+    // copies of b ranked ≤ k − 1 − trim (ties at the cut are split by rank, as a sort would).
+    let between = 0;
+    let belowA = 0;
+    let equalA = 0;
+    let belowB = 0;
+    for (let i = lo; i < e; i++) {
+      const v = s[i];
+      const gtA = +(v > a);
+      const ltB = +(v < b);
+      between += v * (gtA & ltB);
+      belowA += +(v < a);
+      equalA += 1 - gtA;
+      belowB += ltB;
+    }
+    equalA -= belowA;
+    return (between + (belowA + equalA - trim) * a + (k - trim - belowB) * b) / keep;
   });
-}
-
-/** Neumaier's compensated sum of a[lo..hi] (inclusive) in float64. */
-export function compensatedSum(a: Float32Array | Float64Array, lo: number, hi: number): number {
-  let sum = 0;
-  let c = 0;
-  for (let i = lo; i <= hi; i++) {
-    const v = a[i];
-    const t = sum + v;
-    c += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
-    sum = t;
-  }
-  return sum + c;
 }
 
 /** Scratch size in floats: about 256 KiB, so a block of K-value columns stays in the L2 cache. */
@@ -70,27 +76,72 @@ export function blockReduce(
   reduce: (scratch: Float32Array, offset: number) => number,
 ): Float32Array[] {
   const k = updates.length;
-  const block = Math.max(1, Math.floor(SCRATCH_FLOATS / k));
+  const block = Math.max(1, Math.min(256, Math.floor(SCRATCH_FLOATS / k)));
   const scratch = new Float32Array(block * k);
-  let bad = 0;
-  const result = updates[0].weights.map((first, t) => {
+  return updates[0].weights.map((first, t) => {
     const n = first.length;
     const out = new Float32Array(n);
     for (let start = 0; start < n; start += block) {
       const len = Math.min(block, n - start);
-      for (let u = 0; u < k; u++) {
-        const src = updates[u].weights[t];
-        for (let j = 0, d = u; j < len; j++, d += k) {
-          const v = src[start + j];
-          bad += v * 0;
-          scratch[d] = v;
-        }
-      }
       // A NaN would break selection's invariants: stop before reducing this block.
-      if (bad !== 0) throwFirstNonFinite(updates);
+      if (!gatherBlock(updates, t, start, len, scratch)) throwFirstNonFinite(updates);
       for (let j = 0; j < len; j++) out[start + j] = reduce(scratch, j * k);
     }
     return out;
   });
-  return result;
+}
+
+/**
+ * Transposes coordinates [start, start + len) of tensor t of every update into scratch
+ * (coordinate-major), eight updates at a time so each write fills part of one cache line.
+ * Returns false when a value is not finite (a sum of finite float32 values is finite in float64).
+ */
+function gatherBlock(
+  updates: Update[],
+  t: number,
+  start: number,
+  len: number,
+  scratch: Float32Array,
+): boolean {
+  const k = updates.length;
+  let bad = 0;
+  let u = 0;
+  for (; u + 7 < k; u += 8) {
+    const a0 = updates[u].weights[t];
+    const a1 = updates[u + 1].weights[t];
+    const a2 = updates[u + 2].weights[t];
+    const a3 = updates[u + 3].weights[t];
+    const a4 = updates[u + 4].weights[t];
+    const a5 = updates[u + 5].weights[t];
+    const a6 = updates[u + 6].weights[t];
+    const a7 = updates[u + 7].weights[t];
+    for (let j = 0, i = start, d = u; j < len; j++, i++, d += k) {
+      const v0 = a0[i];
+      const v1 = a1[i];
+      const v2 = a2[i];
+      const v3 = a3[i];
+      const v4 = a4[i];
+      const v5 = a5[i];
+      const v6 = a6[i];
+      const v7 = a7[i];
+      bad += (v0 + v1 + (v2 + v3) + (v4 + v5 + (v6 + v7))) * 0;
+      scratch[d] = v0;
+      scratch[d + 1] = v1;
+      scratch[d + 2] = v2;
+      scratch[d + 3] = v3;
+      scratch[d + 4] = v4;
+      scratch[d + 5] = v5;
+      scratch[d + 6] = v6;
+      scratch[d + 7] = v7;
+    }
+  }
+  for (; u < k; u++) {
+    const src = updates[u].weights[t];
+    for (let j = 0, i = start, d = u; j < len; j++, i++, d += k) {
+      const v = src[i];
+      bad += v * 0;
+      scratch[d] = v;
+    }
+  }
+  return bad === 0;
 }

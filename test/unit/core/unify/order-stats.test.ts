@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { nthElement } from '../../../../core/unify/select.ts';
+import { nthElement, selectTwo, selectValue } from '../../../../core/unify/select.ts';
 import { median, trimmedMeanByCount } from '../../../../core/unify/order-stats.ts';
 import { unify } from '../../../../core/unify/unify.ts';
 import type { Update } from '../../../../core/unify/types.ts';
@@ -89,6 +89,51 @@ describe('nthElement: selection agrees with sorting', () => {
     }
   });
 
+  it('selectValue and selectTwo agree with sorting, K = 1..7 and bigger, with ties', () => {
+    fc.assert(
+      fc.property(valuesArb, fc.nat(), fc.nat(), fc.nat({ max: 5 }), (values, kRaw, jRaw, pad) => {
+        const n = values.length;
+        const sorted = Float32Array.from(values).sort();
+        const k = kRaw % n;
+        // Put the values at an offset inside a longer array: only that range may be touched.
+        const a = new Float32Array(n + 2 * pad).fill(7);
+        a.set(values, pad);
+        const lower = new Float64Array(1);
+        expect(selectValue(a, pad, n, k, new Float32Array(n), lower)).toBe(sorted[k]);
+        expect(lower[0]).toBe(k > 0 ? sorted[k - 1] : -Infinity);
+        expect([...a.subarray(0, pad), ...a.subarray(pad + n)].every((v) => v === 7)).toBe(true);
+        const j = jRaw % n;
+        if (j !== k) {
+          const [lo, hi] = [Math.min(j, k), Math.max(j, k)];
+          const b = Float32Array.from(values);
+          const pair = selectTwo(b, 0, n, lo, hi, new Float32Array(n), new Float32Array(n));
+          expect(pair).toEqual([sorted[lo], sorted[hi]]);
+          expect(Array.from(b)).toEqual(values.map(Math.fround));
+        }
+      }),
+    );
+  });
+
+  it('selectValue copes with long runs of equal values and pivot-hostile orders', () => {
+    const n = 3001;
+    const shapes: Record<string, (i: number) => number> = {
+      equal: () => 3,
+      twoValues: (i) => (i % 3 === 0 ? 1 : 2),
+      sorted: (i) => i,
+      reversed: (i) => n - i,
+      organPipe: (i) => Math.min(i, n - i),
+    };
+    for (const [name, shape] of Object.entries(shapes)) {
+      for (const k of [0, 1, 1000, 1500, 2999, 3000]) {
+        const a = Float32Array.from({ length: n }, (_, i) => shape(i));
+        const sorted = Float32Array.from(a).sort();
+        const lower = new Float64Array(1);
+        expect(selectValue(a, 0, n, k, new Float32Array(n), lower), `${name}, k = ${k}`).toBe(sorted[k]);
+        expect(lower[0], `${name}, k = ${k}`).toBe(k > 0 ? sorted[k - 1] : -Infinity);
+      }
+    }
+  });
+
   it('works on a sub-range and leaves the rest alone', () => {
     const a = Float64Array.from([9, 5, 4, 3, 2, 1, 0, -9]);
     nthElement(a, 1, 6, 3);
@@ -126,14 +171,19 @@ describe('median and trimmed mean by selection', () => {
   it('trimmed mean equals the sort-based one exactly on values whose float64 sums are exact', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 120 }),
-        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 1, max: 12 }),
         fc.integer(),
         fc.nat(),
-        (k, p, seed, trimRaw) => {
+        fc.boolean(),
+        (k, p, seed, trimRaw, ties) => {
           const r = rng(seed);
           // Multiples of 1/1024 below 2^13: any sum of up to 2^20 of them is exact in float64.
-          const ups = randomUpdates(k, p, () => Math.round((r() - 0.5) * 2 ** 23) / 1024);
+          const ups = randomUpdates(
+            k,
+            p,
+            ties ? () => Math.floor(r() * 5) / 4 : () => Math.round((r() - 0.5) * 2 ** 23) / 1024,
+          );
           const trim = trimRaw % Math.ceil(k / 2);
           expect(plain(trimmedMeanByCount(ups, trim))).toEqual(referenceTrimmed(ups, trim));
         },
