@@ -13,19 +13,19 @@ export function median(updates: Update[]): Float32Array[] {
   const k = updates.length;
   const mid = k >> 1;
   const tmp = new Float32Array(k);
-  const lower = new Float64Array(1);
+  const stats = new Float64Array(3);
   return blockReduce(updates, (s, lo) => {
     if (k === 1) return s[lo];
     // Selection may reorder s[lo .. lo + k): that is allowed here.
     if (k % 2 === 1) return selectValue(s, lo, k, mid, tmp);
-    const upper = selectValue(s, lo, k, mid, tmp, lower);
-    return (lower[0] + upper) / 2;
+    const upper = selectValue(s, lo, k, mid, tmp, stats, false);
+    return (stats[0] + upper) / 2;
   });
 }
 
 /**
  * Coordinate-wise trimmed mean (Yin et al. 2018, Def. 2): drop the `trim` largest and smallest
- * values at each position and average the rest (summed in float64).
+ * values at each position and average the rest (summed in float64 as selection goes).
  */
 export function trimmedMeanByCount(updates: Update[], trim: number): Float32Array[] {
   const k = updates.length;
@@ -35,32 +35,15 @@ export function trimmedMeanByCount(updates: Update[], trim: number): Float32Arra
   const keep = k - 2 * trim;
   const work = new Float32Array(k);
   const tmp = new Float32Array(k);
+  const found = new Float64Array(3);
   return blockReduce(updates, (s, lo) => {
-    const e = lo + k;
     if (trim === 0) {
       let sum = 0;
-      for (let i = lo; i < e; i++) sum += s[i];
+      for (let i = lo, e = lo + k; i < e; i++) sum += s[i];
       return sum / keep;
     }
-    const [a, b] = selectTwo(s, lo, k, trim, k - 1 - trim, work, tmp);
-    if (a === b) return a;
-    // Kept: every value strictly between a and b, plus the copies of a ranked ≥ trim and the
-    // copies of b ranked ≤ k − 1 − trim (ties at the cut are split by rank, as a sort would).
-    let between = 0;
-    let belowA = 0;
-    let equalA = 0;
-    let belowB = 0;
-    for (let i = lo; i < e; i++) {
-      const v = s[i];
-      const gtA = +(v > a);
-      const ltB = +(v < b);
-      between += v * (gtA & ltB);
-      belowA += +(v < a);
-      equalA += 1 - gtA;
-      belowB += ltB;
-    }
-    equalA -= belowA;
-    return (between + (belowA + equalA - trim) * a + (k - trim - belowB) * b) / keep;
+    selectTwo(s, lo, k, trim, k - 1 - trim, work, tmp, found);
+    return found[2] / keep;
   });
 }
 

@@ -49,7 +49,7 @@ const plain = (tensors: Float32Array[]) => tensors.map((t) => Array.from(t, (v) 
 
 describe('nthElement: selection agrees with sorting', () => {
   const valuesArb = fc.oneof(
-    fc.array(fc.float({ noNaN: true }), { minLength: 1, maxLength: 7 }),
+    fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 7 }),
     // Few distinct values: many ties.
     fc.array(fc.constantFrom(-1, 0, 0.5, 2), { minLength: 1, maxLength: 60 }),
     fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 8, maxLength: 300 }),
@@ -98,16 +98,27 @@ describe('nthElement: selection agrees with sorting', () => {
         // Put the values at an offset inside a longer array: only that range may be touched.
         const a = new Float32Array(n + 2 * pad).fill(7);
         a.set(values, pad);
-        const lower = new Float64Array(1);
+        const lower = new Float64Array(3);
         expect(selectValue(a, pad, n, k, new Float32Array(n), lower)).toBe(sorted[k]);
         expect(lower[0]).toBe(k > 0 ? sorted[k - 1] : -Infinity);
+        const near = (got: number, want: Float32Array) =>
+          expect(Math.abs(got - want.reduce((x, v) => x + v, 0))).toBeLessThanOrEqual(
+            1e-12 * want.reduce((x, v) => x + Math.abs(v), 0),
+          );
+        near(lower[1], sorted.subarray(0, k));
+        near(lower[2], sorted.subarray(k + 1));
         expect([...a.subarray(0, pad), ...a.subarray(pad + n)].every((v) => v === 7)).toBe(true);
         const j = jRaw % n;
         if (j !== k) {
           const [lo, hi] = [Math.min(j, k), Math.max(j, k)];
           const b = Float32Array.from(values);
-          const pair = selectTwo(b, 0, n, lo, hi, new Float32Array(n), new Float32Array(n));
-          expect(pair).toEqual([sorted[lo], sorted[hi]]);
+          const out = new Float64Array(3);
+          selectTwo(b, 0, n, lo, hi, new Float32Array(n), new Float32Array(n), out);
+          expect([out[0], out[1]]).toEqual([sorted[lo], sorted[hi]]);
+          const kept = sorted.subarray(lo, hi + 1);
+          expect(Math.abs(out[2] - kept.reduce((x, v) => x + v, 0))).toBeLessThanOrEqual(
+            1e-12 * kept.reduce((x, v) => x + Math.abs(v), 0),
+          );
           expect(Array.from(b)).toEqual(values.map(Math.fround));
         }
       }),
@@ -127,7 +138,7 @@ describe('nthElement: selection agrees with sorting', () => {
       for (const k of [0, 1, 1000, 1500, 2999, 3000]) {
         const a = Float32Array.from({ length: n }, (_, i) => shape(i));
         const sorted = Float32Array.from(a).sort();
-        const lower = new Float64Array(1);
+        const lower = new Float64Array(3);
         expect(selectValue(a, 0, n, k, new Float32Array(n), lower), `${name}, k = ${k}`).toBe(sorted[k]);
         expect(lower[0], `${name}, k = ${k}`).toBe(k > 0 ? sorted[k - 1] : -Infinity);
       }
