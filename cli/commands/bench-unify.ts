@@ -88,17 +88,23 @@ export function registerBenchUnify(bench: Command): void {
           process.stderr.write(`K = ${k}, ${method}…\n`);
           results.push(timeMethod(method, updates.slice(0, k), global, o.runs, o.maxByzantine));
         }
-        for (const s of skipped) skippedRows.push([String(k), s.method, `skipped: ${s.why}`, '']);
+        for (const s of skipped) skippedRows.push([String(k), s.method, '-', '-', `skipped: ${s.why}`]);
       }
       const rows = results.map((r) => [
         String(r.participants),
         r.method,
         r.ms.toFixed(1),
         r.cpuMs.toFixed(1),
+        '',
       ]);
-      out(formatTable(['participants', 'method', 'ms per call (wall)', 'CPU ms'], [...rows, ...skippedRows]));
       out(
-        `paper CNN, 106,442 parameters; median of ${o.runs} calls after one warm-up; maxByzantine ${o.maxByzantine}; trimmed-mean β = 0.1.`,
+        formatTable(
+          ['participants', 'method', 'ms per call (wall)', 'CPU ms', 'note'],
+          [...rows, ...skippedRows],
+        ),
+      );
+      out(
+        `paper CNN, 106,442 parameters; median of ${o.runs} call(s)${o.runs > 1 ? ' after one warm-up' : ''}; maxByzantine ${o.maxByzantine}; trimmed-mean β = 0.1; CPU ms = this process's user + system time.`,
       );
       if (o.json) {
         process.stdout.write(
