@@ -14,6 +14,7 @@ import type {
   JobEnd,
   JobRecord,
   ReadyMessage,
+  RoundUnified,
   RoundUpdate,
 } from '../../core/wire/protocol.ts';
 import type { Store } from '../db/store.ts';
@@ -27,7 +28,13 @@ import { Roster, type ReceivedUpdate } from './roster.ts';
 import { createStrategy, type RoundContext, type RoundHooks, type RoundStrategy } from './strategy.ts';
 import { createCollector } from './unification.ts';
 import { RoundPublisher, trainingDetail } from './round-status.ts';
-import { ParticipantConns, assignmentOf, type Conn, type FederationSocket } from './participant-conns.ts';
+import {
+  ParticipantConns,
+  assignmentOf,
+  pacedSend,
+  type Conn,
+  type FederationSocket,
+} from './participant-conns.ts';
 
 export type { FederationSocket } from './participant-conns.ts';
 
@@ -59,6 +66,10 @@ export class JobRunner {
   private evalWaiting = new Set<string>();
   /** Accepted updates of the last closed round, so a replay is answered from memory. */
   private previous: { round: number; received: Map<string, ReceivedUpdate> } | null = null;
+  /** The last round:unified sent, for participants that reconnect before evaluating it. */
+  private lastUnified: RoundUnified | null = null;
+  /** The tail of the paced sends to participants (broadcast keeps them in order). */
+  private sending: Promise<void> = Promise.resolve();
   /** Round records to consoles, coalesced during intake and evals. */
   private readonly publisher = new RoundPublisher((round) => this.publishRecord(round));
 
@@ -150,6 +161,13 @@ export class JobRunner {
       return;
     }
     const r = this.round;
+    if (r?.phase === 'evaluating' && this.lastUnified?.round === r.round) {
+      // It reconnected after the result went to its old socket: send it again, and await its eval.
+      const unified = this.lastUnified;
+      if (r.roster.received.has(participantId)) this.evalWaiting.add(participantId);
+      this.broadcast([participantId], (socket) => socket.emit('round:unified', unified));
+      return;
+    }
     if (!r || r.phase !== 'training' || r.roster.takesPart(participantId)) return;
     // A resumed round takes newcomers; any other round only while short of its quorum (else: next round).
     if (r.open) {
@@ -184,14 +202,28 @@ export class JobRunner {
   }
 
   private sendRoundStart(participantId: string): void {
+    this.broadcast([participantId], (socket) => this.emitRoundStart(socket));
+  }
+
+  private emitRoundStart(socket: FederationSocket): void {
     const r = this.round;
-    const conn = this.conns.get(participantId);
-    if (!r || !conn) return;
-    conn.socket.emit('round:start', {
+    if (!r) return;
+    socket.emit('round:start', {
       jobId: this.job.id,
       round: r.round,
       deadline: r.deadline,
       weights: this.globalBytes,
+    });
+  }
+
+  /**
+   * Sends to participants through one queue per job, paced (pacedSend): broadcasts keep their order
+   * (a participant gets round:unified before the next round:start and job:end).
+   */
+  private broadcast(ids: string[], send: (socket: FederationSocket) => void): void {
+    this.sending = this.sending.then(() => {
+      const sockets = ids.map((id) => this.conns.get(id)?.socket).filter((s): s is FederationSocket => !!s);
+      return pacedSend(sockets, send);
     });
   }
 
@@ -237,7 +269,7 @@ export class JobRunner {
       `round ${n} started with ${r.roster.memberCount} participants${sampled}`,
       this.job.id,
     );
-    for (const id of r.roster.memberIds()) this.sendRoundStart(id);
+    this.broadcast(r.roster.memberIds(), (socket) => this.emitRoundStart(socket));
     this.publishRound(n);
     this.refresh();
   }
@@ -394,18 +426,18 @@ export class JobRunner {
       this.globalBytes = closed.bytes;
       this.previous = { round: r.round, received: r.roster.received };
       r.phase = 'evaluating';
-      for (const [id, conn] of this.conns) {
-        if (!conn.ready) continue;
-        conn.socket.emit('round:unified', {
-          jobId: this.job.id,
-          round: r.round,
-          method: this.job.spec.method,
-          weights: this.globalBytes,
-          // Scored in the background (evaluation-queue.ts); the round record gets it when ready.
-          hubAccuracy: null,
-        });
-        if (r.roster.received.has(id)) this.evalWaiting.add(id);
-      }
+      const unified = {
+        jobId: this.job.id,
+        round: r.round,
+        method: this.job.spec.method,
+        weights: this.globalBytes,
+        // Scored in the background (evaluation-queue.ts); the round record gets it when ready.
+        hubAccuracy: null,
+      };
+      this.lastUnified = unified;
+      const readyIds = this.readyIds();
+      for (const id of readyIds) if (r.roster.received.has(id)) this.evalWaiting.add(id);
+      this.broadcast(readyIds, (socket) => socket.emit('round:unified', unified));
       if (r.evaluate) this.scoring.enqueue(r.round, r.collector, closed.result.weights);
       this.publishRound(r.round);
       this.setJob({ statusDetail: `round ${r.round}: unified, waiting for participants' evaluations` });
@@ -468,9 +500,8 @@ export class JobRunner {
     this.setJob({ status, statusDetail: detail });
     this.deps.store.audit(this.job.id, 'hub', 'job-ended', { status, detail, finalRound });
     this.deps.log.info('rounds', `job ${status}: ${detail}`, this.job.id);
-    for (const conn of this.conns.values()) {
-      conn.socket.emit('job:end', { jobId: this.job.id, reason: reason ?? 'aborted', finalRound });
-    }
+    const ended = { jobId: this.job.id, reason: reason ?? 'aborted', finalRound };
+    this.broadcast([...this.conns.keys()], (socket) => socket.emit('job:end', ended));
     // Scores still queued (an abort) stay null rather than being awaited: the job is over.
     void this.scoring.close();
   }
