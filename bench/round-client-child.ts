@@ -1,12 +1,12 @@
 /**
  * Lightweight participants of `bench round`, many per process: each connects over TLS, says it is
- * ready, answers round:start at once with a ready-made PAPER_CNN update (no training) and
+ * ready, answers round:start at once with a ready-made update of the job's model (no training) and
  * round:unified with a fixed eval, and records when it sent and received (epoch ms).
  */
 import { io, type Socket } from 'socket.io-client';
 import { initialWeights } from '../core/model/init.ts';
 import { weightManifest } from '../core/model/manifest.ts';
-import { PAPER_CNN } from '../core/model/spec.ts';
+import type { ModelSpec } from '../core/model/spec.ts';
 import { pinnedTlsOptions } from '../core/net/pinned-tls.ts';
 import { payloadDigest } from '../core/participant/outbound-log.ts';
 import { encodeWeights } from '../core/wire/weights-codec.ts';
@@ -38,9 +38,9 @@ const READY = {
 };
 
 /** A few distinct updates shared by the participants (unification still does real work). */
-function variants(): Uint8Array[] {
-  const manifest = weightManifest(PAPER_CNN);
-  const base = initialWeights(PAPER_CNN, 1);
+function variants(model: ModelSpec): Uint8Array[] {
+  const manifest = weightManifest(model);
+  const base = initialWeights(model, 1);
   return Array.from({ length: VARIANTS }, (_, k) =>
     encodeWeights(
       manifest,
@@ -50,7 +50,7 @@ function variants(): Uint8Array[] {
 }
 
 async function run(start: BenchClientStart): Promise<void> {
-  const updates = variants();
+  const updates = variants(start.model);
   const tls = await pinnedTlsOptions(start.url, start.fingerprint);
   const times = new Map<number, BenchRoundTimes>();
   const timesOf = (round: number): BenchRoundTimes =>

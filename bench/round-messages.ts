@@ -1,4 +1,5 @@
 /** Messages between `bench round` and its hub and client child processes (IPC). */
+import type { ModelSpec } from '../core/model/spec.ts';
 
 /** Parent → hub child. */
 export type BenchHubRequest = { type: 'rss' } | { type: 'reset-rss' } | { type: 'stop' };
@@ -17,6 +18,8 @@ export interface BenchClientStart {
   tokens: string[];
   /** Index of its first participant (distinct weights and instance ids across children). */
   offset: number;
+  /** The job's model. */
+  model: ModelSpec;
 }
 
 /** Per round, what one client child saw (epoch ms from performance.timeOrigin, comparable across processes). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { paramCount } from '../core/model/manifest.ts';
-import { PAPER_CNN } from '../core/model/spec.ts';
+import { PAPER_CNN, type ModelSpec } from '../core/model/spec.ts';
 import type { UnifyMethod } from '../core/unify/types.ts';
 import { HubClient } from '../cli/simulate/hub-client.ts';
 import type { BenchClientReply, BenchHubReply, BenchHubRequest, BenchRoundTimes } from './round-messages.ts';
@@ -43,6 +43,8 @@ export interface RoundOverheadOptions {
   clientProcesses?: number;
   /** Folder for a V8 CPU profile of the hub process (`--cpu-prof`). */
   profileDir?: string;
+  /** The job's model (default PAPER_CNN). */
+  model?: ModelSpec;
 }
 
 const BOOT = fileURLToPath(new URL('./child-boot.js', import.meta.url));
@@ -96,8 +98,10 @@ export async function measureRoundOverhead(
     const client = new HubClient(info.url, info.fingerprint);
     await client.login(info.username, info.password);
     const method = opts.method ?? 'avg';
+    const model = opts.model ?? PAPER_CNN;
     const job = await client.createJob({
       name: `bench round ×${participants}`,
+      model,
       rounds,
       method,
       compareMethods: [method],
@@ -136,6 +140,7 @@ export async function measureRoundOverhead(
         fingerprint: info.fingerprint,
         tokens: tokens.slice(p * per, (p + 1) * per),
         offset: p * per,
+        model,
       });
     }
     const reports = await Promise.all(done);
@@ -158,7 +163,7 @@ export async function measureRoundOverhead(
     return {
       participants,
       rounds,
-      params: paramCount(PAPER_CNN),
+      params: paramCount(model),
       updateBytes: reports[0]?.updateBytes ?? 0,
       clientMs,
       hubUnifyMs: records.map((r) => r.unifyMs),

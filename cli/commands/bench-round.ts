@@ -7,6 +7,31 @@ import type { Command } from 'commander';
 import { measureRoundOverhead, type RoundOverheadResult } from '../../bench/round-overhead.ts';
 import { UNIFY_METHODS, type UnifyMethod } from '../../core/unify/types.ts';
 import { formatTable } from '../simulate/writers.ts';
+import { readFileSync } from 'node:fs';
+import { modelSpecSchema } from '../../core/wire/job-spec.ts';
+import type { ModelSpec } from '../../core/model/spec.ts';
+
+/** Reads a model spec (JSON) for --model; throws saying what is wrong. */
+function readModel(path: string): ModelSpec {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`--model ${path}: cannot read it as JSON (${(err as Error).message}).`);
+  }
+  const parsed = modelSpecSchema.safeParse(raw);
+  if (!parsed.success) {
+    const what = parsed.error.issues.map((i) => `${i.path.join('.') || 'model'}: ${i.message}`).join('; ');
+    throw new Error(`--model ${path} is not a model spec: ${what}.`);
+  }
+  const m = parsed.data;
+  if (m.inputShape.join('x') !== '28x28x1' || m.numClasses !== 10) {
+    throw new Error(
+      `--model ${path}: bench clients send 28×28×1 images with 10 classes; the model takes ${m.inputShape.join('×')} with ${m.numClasses}.`,
+    );
+  }
+  return m;
+}
 
 const median = (xs: number[]) => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
@@ -25,6 +50,7 @@ export function registerBenchRound(bench: Command): void {
     .option('--rounds <r>', 'rounds per measurement (the median is shown)', '3')
     .option('--method <m>', `the job's unification method (${UNIFY_METHODS.join(', ')})`, 'avg')
     .option('--client-processes <n>', 'client processes (default: one per 250 participants, at most 4)')
+    .option('--model <file>', 'a model spec (JSON, 28×28×1 input, 10 classes) instead of the paper CNN')
     .option('--profile <dir>', 'write a V8 CPU profile of the hub process (node --cpu-prof) into <dir>')
     .option('--json', 'print the results as JSON on the last line', false)
     .action(
@@ -34,6 +60,7 @@ export function registerBenchRound(bench: Command): void {
         method: string;
         clientProcesses?: string;
         profile?: string;
+        model?: string;
         json: boolean;
       }) => {
         const counts = o.participants.split(',').map((s) => Number(s.trim()));
@@ -50,6 +77,7 @@ export function registerBenchRound(bench: Command): void {
         if (!(UNIFY_METHODS as readonly string[]).includes(o.method)) {
           throw new Error(`--method must be one of ${UNIFY_METHODS.join(', ')}; got "${o.method}".`);
         }
+        const model = o.model === undefined ? undefined : readModel(o.model);
         const results: RoundOverheadResult[] = [];
         for (const k of counts) {
           process.stderr.write(`measuring ${k} participants × ${rounds} rounds…\n`);
@@ -59,6 +87,7 @@ export function registerBenchRound(bench: Command): void {
               method: o.method as UnifyMethod,
               clientProcesses: procs,
               profileDir: o.profile,
+              model,
             }),
           );
         }
@@ -89,7 +118,7 @@ export function registerBenchRound(bench: Command): void {
           ),
         );
         out(
-          `${o.method}, PAPER_CNN (${results[0]?.params} params, ${results[0]?.updateBytes} bytes per update). Overhead: last round:update sent → round:unified at every participant, client clocks, median of ${rounds} rounds; unify ms = the hub's RoundRecord.unifyMs; RSS = peak of the hub process; bytes = payloads (round:update up; round:start + round:unified down).`,
+          `${o.method}, ${model?.name ?? 'PAPER_CNN'} (${results[0]?.params} params, ${results[0]?.updateBytes} bytes per update). Overhead: last round:update sent → round:unified at every participant, client clocks, median of ${rounds} rounds; unify ms = the hub's RoundRecord.unifyMs; RSS = peak of the hub process; bytes = payloads (round:update up; round:start + round:unified down).`,
         );
         if (o.json) {
           const summary = results.map((r) => ({

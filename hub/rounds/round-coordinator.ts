@@ -14,6 +14,7 @@ import type {
   JobEnd,
   JobRecord,
   ReadyMessage,
+  RoundUnified,
   RoundUpdate,
 } from '../../core/wire/protocol.ts';
 import type { Store } from '../db/store.ts';
@@ -27,7 +28,13 @@ import { Roster, type ReceivedUpdate } from './roster.ts';
 import { createStrategy, type RoundContext, type RoundHooks, type RoundStrategy } from './strategy.ts';
 import { createCollector } from './unification.ts';
 import { RoundPublisher, trainingDetail } from './round-status.ts';
-import { ParticipantConns, assignmentOf, type Conn, type FederationSocket } from './participant-conns.ts';
+import {
+  ParticipantConns,
+  assignmentOf,
+  pacedSend,
+  type Conn,
+  type FederationSocket,
+} from './participant-conns.ts';
 import { PrivacyRounds } from '../privacy/privacy-rounds.ts';
 import { SecAggFailure } from '../../core/privacy/secagg-types.ts';
 import type { SecAggSession } from '../privacy/secagg-session.ts';
@@ -67,6 +74,10 @@ export class JobRunner {
   private evalWaiting = new Set<string>();
   /** Accepted updates of the last closed round, so a replay is answered from memory. */
   private previous: { round: number; received: Map<string, ReceivedUpdate> } | null = null;
+  /** The last round:unified sent, for participants that reconnect before evaluating it. */
+  private lastUnified: RoundUnified | null = null;
+  /** The tail of the paced sends to participants (broadcast keeps them in order). */
+  private sending: Promise<void> = Promise.resolve();
   /** Round records to consoles, coalesced during intake and evals. */
   private readonly publisher = new RoundPublisher((round) => this.publishRecord(round));
 
@@ -164,6 +175,13 @@ export class JobRunner {
       return;
     }
     const r = this.round;
+    if (r?.phase === 'evaluating' && this.lastUnified?.round === r.round) {
+      // It reconnected after the result went to its old socket: send it again, and await its eval.
+      const unified = this.lastUnified;
+      if (r.roster.received.has(participantId)) this.evalWaiting.add(participantId);
+      this.broadcast([participantId], (socket) => socket.emit('round:unified', unified));
+      return;
+    }
     if (!r || r.phase !== 'training' || r.roster.takesPart(participantId)) return;
     // A secure-aggregation round's participants are fixed by its key phase: newcomers wait for the next.
     if (this.privacy?.session) return;
@@ -200,18 +218,32 @@ export class JobRunner {
   }
 
   private sendRoundStart(participantId: string): void {
+    this.broadcast([participantId], (socket) => this.emitRoundStart(participantId, socket));
+  }
+
+  private emitRoundStart(participantId: string, socket: FederationSocket): void {
     const r = this.round;
-    const conn = this.conns.get(participantId);
-    if (!r || !conn) return;
+    if (!r) return;
     const session = this.privacy?.session;
     const localDp = this.privacy?.localDp();
-    conn.socket.emit('round:start', {
+    socket.emit('round:start', {
       jobId: this.job.id,
       round: r.round,
       deadline: r.deadline,
       weights: this.globalBytes,
       ...(session?.includes(participantId) ? { secagg: session.paramsFor(participantId) } : {}),
       ...(localDp ? { localDp } : {}),
+    });
+  }
+
+  /**
+   * Sends to participants through one queue per job, paced (pacedSend): broadcasts keep their order
+   * (a participant gets round:unified before the next round:start and job:end).
+   */
+  private broadcast(ids: string[], send: (socket: FederationSocket) => void): void {
+    this.sending = this.sending.then(() => {
+      const sockets = ids.map((id) => this.conns.get(id)?.socket).filter((s): s is FederationSocket => !!s);
+      return pacedSend(sockets, send);
     });
   }
 
@@ -270,7 +302,11 @@ export class JobRunner {
       `round ${n} started with ${r.roster.memberCount} participants${sampled}`,
       this.job.id,
     );
-    for (const id of r.roster.memberIds()) this.sendRoundStart(id);
+    const ids = r.roster.memberIds();
+    // The secure-aggregation parameters differ per participant: find each socket's participant.
+    const idOf = (socket: FederationSocket): string =>
+      ids.find((id) => this.conns.get(id)?.socket.id === socket.id) ?? '';
+    this.broadcast(ids, (socket) => this.emitRoundStart(idOf(socket), socket));
     this.publishRound(n);
     this.refresh();
   }
@@ -542,18 +578,18 @@ export class JobRunner {
       this.globalBytes = closed.bytes;
       this.previous = { round: r.round, received: r.roster.received };
       r.phase = 'evaluating';
-      for (const [id, conn] of this.conns) {
-        if (!conn.ready) continue;
-        conn.socket.emit('round:unified', {
-          jobId: this.job.id,
-          round: r.round,
-          method: this.job.spec.method,
-          weights: this.globalBytes,
-          // Scored in the background (evaluation-queue.ts); the round record gets it when ready.
-          hubAccuracy: null,
-        });
-        if (r.roster.received.has(id)) this.evalWaiting.add(id);
-      }
+      const unified = {
+        jobId: this.job.id,
+        round: r.round,
+        method: this.job.spec.method,
+        weights: this.globalBytes,
+        // Scored in the background (evaluation-queue.ts); the round record gets it when ready.
+        hubAccuracy: null,
+      };
+      this.lastUnified = unified;
+      const readyIds = this.readyIds();
+      for (const id of readyIds) if (r.roster.received.has(id)) this.evalWaiting.add(id);
+      this.broadcast(readyIds, (socket) => socket.emit('round:unified', unified));
       if (r.evaluate) this.scoring.enqueue(r.round, r.collector, closed.result.weights);
       this.publishRound(r.round);
       this.setJob({ statusDetail: `round ${r.round}: unified, waiting for participants' evaluations` });
@@ -620,9 +656,8 @@ export class JobRunner {
     this.setJob({ status, statusDetail: detail });
     this.deps.store.audit(this.job.id, 'hub', 'job-ended', { status, detail, finalRound });
     this.deps.log.info('rounds', `job ${status}: ${detail}`, this.job.id);
-    for (const conn of this.conns.values()) {
-      conn.socket.emit('job:end', { jobId: this.job.id, reason: reason ?? 'aborted', finalRound });
-    }
+    const ended = { jobId: this.job.id, reason: reason ?? 'aborted', finalRound };
+    this.broadcast([...this.conns.keys()], (socket) => socket.emit('job:end', ended));
     // Scores still queued (an abort) stay null rather than being awaited: the job is over.
     void this.scoring.close();
   }

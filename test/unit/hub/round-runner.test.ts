@@ -166,10 +166,12 @@ describe('round runner: participant sampling', () => {
     // Round 1 started when 4 were ready; round 2 is planned by the strategy over all 8.
     runner.startRound(2);
     runner.stopTimers();
+    await tick();
     const second = log.filter((l) => l.endsWith('round:start 2')).map((l) => l.split(' ')[0]);
     expect(second).toHaveLength(4);
     runner.startRound(2);
     runner.stopTimers();
+    await tick();
     const again = log
       .filter((l) => l.endsWith('round:start 2'))
       .map((l) => l.split(' ')[0])
