@@ -154,6 +154,23 @@ export class Store {
       .run(username, passwordHash, now());
   }
 
+  /** Replaces an operator's password hash, creating the account if it does not exist. */
+  setOperatorPassword(username: string, passwordHash: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO operators (username, password_hash, created_at) VALUES (?, ?, ?)
+         ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash`,
+      )
+      .run(username, passwordHash, now());
+  }
+
+  /** The first operator account's name, or null when there is none. */
+  firstOperator(): string | null {
+    const row = this.db.prepare('SELECT username FROM operators ORDER BY created_at, rowid LIMIT 1').get() as
+      { username: string } | undefined;
+    return row?.username ?? null;
+  }
+
   // ---- jobs ----
 
   /** Stores a new waiting job. */
