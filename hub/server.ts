@@ -17,6 +17,7 @@ import { loadTlsIdentity } from './tls.ts';
 import {
   ensureOperator,
   OperatorSessions,
+  operatorFilePath,
   refreshOperatorFile,
   writeOperatorFile,
 } from './operator/operator-auth.ts';
@@ -147,6 +148,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     disconnectInvite: (id) => (nsps.fed ? disconnectInvite(nsps.fed, id) : 0),
     modelLimits: { ...DEFAULT_MODEL_LIMITS, ...opts.modelLimits },
     sessions,
+    operatorFile: operatorFilePath(opts.dataDir),
+    dataDir: opts.dataDir,
     consoleDir: opts.consoleDir ?? defaultConsoleDir(),
   });
   const server = tlsId

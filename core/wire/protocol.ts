@@ -237,8 +237,11 @@ export interface LogEntry {
   ts: string;
   level: 'debug' | 'info' | 'warn' | 'error';
   source: string;
+  /** One line: what happened and why (never a stack trace). */
   message: string;
   jobId?: string;
+  /** Optional extra lines (stack trace, context), shown on demand. */
+  details?: string;
 }
 
 /** Hub → operator console. */

@@ -367,8 +367,8 @@ export class Store {
   /** Appends a log entry. */
   log(entry: LogEntry): void {
     this.db
-      .prepare('INSERT INTO logs (ts, level, source, message, job_id) VALUES (?, ?, ?, ?, ?)')
-      .run(entry.ts, entry.level, entry.source, entry.message, entry.jobId ?? null);
+      .prepare('INSERT INTO logs (ts, level, source, message, job_id, details) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(entry.ts, entry.level, entry.source, entry.message, entry.jobId ?? null, entry.details ?? null);
   }
 
   /** The latest log entries of a job, oldest first. */
@@ -381,6 +381,7 @@ export class Store {
       source: string;
       message: string;
       job_id: string;
+      details: string | null;
     }[];
     return rows.map((r) => ({
       ts: r.ts,
@@ -388,6 +389,7 @@ export class Store {
       source: r.source,
       message: r.message,
       jobId: r.job_id,
+      ...(r.details ? { details: r.details } : {}),
     }));
   }
 }

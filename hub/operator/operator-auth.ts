@@ -102,6 +102,7 @@ export async function ensureOperator(
 /** In-memory bearer sessions of logged-in operators (a restarted hub asks them to log in again). */
 export class OperatorSessions {
   private readonly sessions = new Map<string, { username: string; expires: number }>();
+  private readonly endListeners = new Set<(token: string) => void>();
 
   constructor(private readonly store: Store) {}
 
@@ -114,6 +115,19 @@ export class OperatorSessions {
     const token = randomSecret(32);
     this.sessions.set(token, { username, expires: Date.now() + TOKEN_TTL_MS });
     return token;
+  }
+
+  /** Ends the session of a bearer token (sign-out); false when there was none. */
+  logout(token: string | undefined): boolean {
+    if (!token || !this.sessions.delete(token)) return false;
+    for (const listener of this.endListeners) listener(token);
+    return true;
+  }
+
+  /** Calls `listener` with the token of every session that is signed out; returns the unsubscribe. */
+  onEnd(listener: (token: string) => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
   }
 
   /** The operator a bearer token belongs to, or null when unknown or expired. */

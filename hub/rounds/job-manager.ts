@@ -132,10 +132,10 @@ export class JobManager {
     return p.id;
   }
 
-  /** A socket closed. */
-  disconnected(socketId: string, jobId: string | null, participantId: string | null): void {
+  /** A socket closed (`why`: the reason in words, for the log). */
+  disconnected(socketId: string, jobId: string | null, participantId: string | null, why?: string): void {
     this.lobby.delete(socketId);
-    if (jobId && participantId) this.runners.get(jobId)?.detach(participantId, socketId);
+    if (jobId && participantId) this.runners.get(jobId)?.detach(participantId, socketId, why);
   }
 
   /** Drops runners of jobs that have ended (they keep no sockets or timers). */

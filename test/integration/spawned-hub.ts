@@ -3,7 +3,10 @@
  * when it prints its FEDUNIFY_HUB_READY line), and one-shot `fedunify` commands with their output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import { fileURLToPath } from 'node:url';
+import { pinnedTlsOptions } from '../../core/net/pinned-tls.ts';
 
 /** The repository's `fedunify` entry point. */
 export const FEDUNIFY_BIN = fileURLToPath(new URL('../../bin/fedunify.js', import.meta.url));
@@ -100,4 +103,45 @@ export function createdJobId(stdout: string): string {
   const m = /Created job (job-[0-9a-f]+)/.exec(stdout);
   if (!m) throw new Error(`no job id in: ${stdout}`);
   return m[1];
+}
+
+/** An HTTP answer with its headers. */
+export interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** Sends one request to a hub exactly as given (path not normalized), its certificate pinned. */
+export async function rawRequest(
+  hub: Pick<SpawnedHub, 'url' | 'fingerprint'>,
+  method: string,
+  path: string,
+  opts: { headers?: Record<string, string>; body?: string } = {},
+): Promise<RawAnswer> {
+  const tls = hub.fingerprint ? await pinnedTlsOptions(hub.url, hub.fingerprint) : {};
+  const target = new URL(hub.url);
+  const lib = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method,
+        path,
+        headers: {
+          ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}),
+          ...opts.headers,
+        },
+        ...tls,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }
