@@ -6,6 +6,7 @@
 import https from 'node:https';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { Server } from 'socket.io';
 import { FEDERATION_NAMESPACE, OPERATOR_NAMESPACE } from '../core/wire/protocol.ts';
 import type { JobRecord } from '../core/wire/protocol.ts';
@@ -148,8 +149,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     disconnectInvite: (id) => (nsps.fed ? disconnectInvite(nsps.fed, id) : 0),
     modelLimits: { ...DEFAULT_MODEL_LIMITS, ...opts.modelLimits },
     sessions,
-    operatorFile: operatorFilePath(opts.dataDir),
-    dataDir: opts.dataDir,
+    // Absolute, so a failed sign-in names the file wherever the hub was started from.
+    operatorFile: operatorFilePath(resolve(opts.dataDir)),
+    dataDir: resolve(opts.dataDir),
     consoleDir: opts.consoleDir ?? defaultConsoleDir(),
   });
   const server = tlsId

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { PAPER_CNN } from '../../core/model/spec.ts';
+import { OperatorClient, type OperatorConnection } from '../../cli/operator-client.ts';
 import { weightManifest } from '../../core/model/manifest.ts';
 import { encodeWeights } from '../../core/wire/weights-codec.ts';
 import { decodeInvite } from '../../core/wire/invite.ts';
@@ -18,6 +19,13 @@ import { createdJobId, runCli, runNode, spawnHub, type SpawnedHub } from './spaw
 const LOADER = fileURLToPath(new URL('../fixtures/load-layers-model.mjs', import.meta.url));
 /** 106,442 float32 parameters of the paper CNN. */
 const PAPER_CNN_BYTES = 4 * 106_442;
+
+interface LoadSummary {
+  params: number;
+  outputs: number;
+  sum: number;
+  firstWeight: number;
+}
 
 describe('fedunify hub (child process): model downloads', () => {
   const tmp = tempDir();
@@ -29,19 +37,32 @@ describe('fedunify hub (child process): model downloads', () => {
     tmp.cleanup();
   });
 
-  async function download(id: string, out: string, round?: number): Promise<void> {
+  /** `fedunify job download` as a child process; checks the files it wrote. */
+  async function download(id: string, out: string, round?: number): Promise<string> {
     const args = ['job', 'download', id, '--out', out, '--data-dir', join(tmp.dir, 'hub')];
     if (round !== undefined) args.push('--round', String(round));
     const res = await runCli(args);
     expect(res.stderr + res.stdout).not.toMatch(/failed|backend/i);
     expect(res.code).toBe(0);
     expect(statSync(join(out, 'weights.bin')).size).toBe(PAPER_CNN_BYTES);
-    const loaded = await runNode(LOADER, [join(out, 'model.json')]);
+    return join(out, 'model.json');
+  }
+
+  /** Loads model.json files in one separate plain Node process; returns each one's summary. */
+  async function loadElsewhere(...models: string[]): Promise<LoadSummary[]> {
+    const loaded = await runNode(LOADER, models);
     expect(loaded.code, loaded.stderr).toBe(0);
-    const summary = JSON.parse(loaded.stdout) as { params: number; outputs: number; sum: number };
-    expect(summary.params).toBe(106_442);
-    expect(summary.outputs).toBe(10);
-    expect(summary.sum).toBeCloseTo(1, 4);
+    const summaries = loaded.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LoadSummary);
+    expect(summaries.length).toBe(models.length);
+    for (const s of summaries) {
+      expect(s.params).toBe(106_442);
+      expect(s.outputs).toBe(10);
+      expect(s.sum).toBeCloseTo(1, 4);
+    }
+    return summaries;
   }
 
   it('downloads the paper CNN before and after round 1, latest and per round, and it loads elsewhere', async () => {
@@ -53,8 +74,10 @@ describe('fedunify hub (child process): model downloads', () => {
     expect(created.code).toBe(0);
     const id = createdJobId(created.stdout);
 
-    await download(id, join(tmp.dir, 'before-latest'));
-    await download(id, join(tmp.dir, 'before-round-0'), 0);
+    await loadElsewhere(
+      await download(id, join(tmp.dir, 'before-latest')),
+      await download(id, join(tmp.dir, 'before-round-0'), 0),
+    );
 
     const inv = await runCli(['invite', 'create', '--name', 'Org A', '--job', id, '--data-dir', hubDir]);
     expect(inv.code).toBe(0);
@@ -79,16 +102,27 @@ describe('fedunify hub (child process): model downloads', () => {
     expect(ack.ok).toBe(true);
     await unified;
 
-    await download(id, join(tmp.dir, 'after-latest'));
-    await download(id, join(tmp.dir, 'after-round-1'), 1);
-    const after = JSON.parse(
-      (await runNode(LOADER, [join(tmp.dir, 'after-round-1', 'model.json')])).stdout,
-    ) as { firstWeight: number };
-    expect(after.firstWeight).toBeCloseTo(0.01, 6);
+    const after = await loadElsewhere(
+      await download(id, join(tmp.dir, 'after-latest')),
+      await download(id, join(tmp.dir, 'after-round-1'), 1),
+    );
+    for (const s of after) expect(s.firstWeight).toBeCloseTo(0.01, 6);
     const results = JSON.parse(readFileSync(join(tmp.dir, 'after-latest', 'results.json'), 'utf8')) as {
       rounds: unknown[];
     };
     expect(results.rounds.length).toBe(1);
+    // The console's own routes: round-N model.json names round-N-weights.bin, served as such.
+    const op = await OperatorClient.connect(
+      JSON.parse(readFileSync(join(hubDir, 'operator.json'), 'utf8')) as OperatorConnection,
+    );
+    const base = `/api/jobs/${id}/model`;
+    const roundJson = await op.request<{ weightsManifest: { paths: string[] }[] }>(
+      'GET',
+      `${base}/model.json?round=1`,
+    );
+    expect(roundJson.weightsManifest[0].paths).toEqual(['round-1-weights.bin']);
+    expect((await op.getBytes(`${base}/round-1-weights.bin`)).length).toBe(PAPER_CNN_BYTES);
+    expect((await op.getBytes(`${base}/round-0-weights.bin`)).length).toBe(PAPER_CNN_BYTES);
     expect(hub.output()).not.toMatch(/ERROR/);
-  });
+  }, 600_000); // a dozen child processes: minutes on a loaded 2-core machine
 });

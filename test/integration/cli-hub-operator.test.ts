@@ -31,7 +31,8 @@ function billionLaughs(): string {
   return [...lines, 'name: bomb', 'rounds: 1'].join('\n');
 }
 
-describe('fedunify hub (child process): operator sessions and bad input', () => {
+// Each test runs several child processes: generous time on a loaded machine.
+describe('fedunify hub (child process): operator sessions and bad input', { timeout: 400_000 }, () => {
   let tmp: { dir: string; cleanup: () => void };
   let hubDir = '';
   let hub: SpawnedHub;
@@ -41,7 +42,7 @@ describe('fedunify hub (child process): operator sessions and bad input', () => 
     hubDir = join(tmp.dir, 'hub');
     hub = await spawnHub(hubDir);
     file = JSON.parse(readFileSync(join(hubDir, 'operator.json'), 'utf8')) as OperatorFile;
-  });
+  }, 300_000);
   afterEach(async () => {
     await hub.stop();
     tmp.cleanup();

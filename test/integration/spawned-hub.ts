@@ -40,7 +40,7 @@ function collect(proc: ChildProcess): () => string {
  * Starts `fedunify hub --data-dir DIR --port 0 ARGS` and resolves once it is ready; rejects with
  * its output when it exits first or is not ready within `ms`.
  */
-export function spawnHub(dataDir: string, args: string[] = [], ms = 90_000): Promise<SpawnedHub> {
+export function spawnHub(dataDir: string, args: string[] = [], ms = 180_000): Promise<SpawnedHub> {
   const proc = spawn(process.execPath, [FEDUNIFY_BIN, 'hub', '--data-dir', dataDir, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -78,12 +78,12 @@ export function spawnHub(dataDir: string, args: string[] = [], ms = 90_000): Pro
 }
 
 /** Runs `fedunify ARGS` to completion (killed after `ms`). */
-export function runCli(args: string[], ms = 90_000): Promise<CliResult> {
+export function runCli(args: string[], ms = 240_000): Promise<CliResult> {
   return runNode(FEDUNIFY_BIN, args, ms);
 }
 
 /** Runs a plain Node script (no tsx) with arguments, e.g. a loader that must work on its own. */
-export function runNode(script: string, args: string[], ms = 90_000): Promise<CliResult> {
+export function runNode(script: string, args: string[], ms = 240_000): Promise<CliResult> {
   const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
