@@ -18,6 +18,8 @@ const program = new Command()
   .name('fedunify')
   .description('Federated training of one shared CNN across organizations that cannot pool their data.')
   .showHelpAfterError()
+  // Options after a subcommand belong to it (`hub --data-dir` vs `hub reset-password --data-dir`).
+  .enablePositionalOptions()
   .exitOverride();
 
 registerTrain(program);

@@ -39,14 +39,17 @@ export class HubLogger {
     private readonly printLevel: LogLevel | 'silent',
   ) {}
 
-  /** Logs one message; `jobId` files it under a job's logs. */
-  log(level: LogLevel, source: string, message: string, jobId?: string): void {
+  /** Logs one message; `jobId` files it under a job's logs; lines after the first go to details. */
+  log(level: LogLevel, source: string, message: string, jobId?: string, details?: string): void {
+    const [first, ...rest] = message.split('\n');
+    const more = [rest.join('\n').trim(), details?.trim() ?? ''].filter((d) => d !== '').join('\n');
     const entry: LogEntry = {
       ts: new Date().toISOString(),
       level,
       source,
-      message,
+      message: first.trim() || '(no message)',
       ...(jobId ? { jobId } : {}),
+      ...(more ? { details: more } : {}),
     };
     if (jobId && level !== 'debug') {
       try {
@@ -56,7 +59,10 @@ export class HubLogger {
       }
     }
     if (this.printLevel !== 'silent' && LEVELS.indexOf(level) >= LEVELS.indexOf(this.printLevel)) {
-      const line = `${entry.ts} ${level.toUpperCase()} [${source}]${jobId ? ` ${jobId}` : ''} ${message}`;
+      // One line per entry; the details (stack traces) only when asked for with --log-level debug.
+      const extra =
+        entry.details && this.printLevel === 'debug' ? `\n  ${entry.details.replace(/\n/g, '\n  ')}` : '';
+      const line = `${entry.ts} ${level.toUpperCase()} [${source}]${jobId ? ` ${jobId}` : ''} ${entry.message}${extra}`;
       if (level === 'error' || level === 'warn') console.error(line);
       else console.log(line);
     }
@@ -76,5 +82,12 @@ export class HubLogger {
   /** Shorthand for error. */
   error(source: string, message: string, jobId?: string): void {
     this.log('error', source, message, jobId);
+  }
+
+  /** Logs an error as "what: its message" on one line, with the stack trace as details. */
+  failure(source: string, what: string, err: unknown, jobId?: string): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const firstLine = e.message.split('\n')[0] || e.name;
+    this.log('error', source, `${what}: ${firstLine}`, jobId, e.stack ?? e.message);
   }
 }

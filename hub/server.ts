@@ -3,17 +3,25 @@
  * API and console, socket.io on the same port (WebSocket only) with the /federation and
  * /operator namespaces, and the SQLite store under the data folder.
  */
-import { mkdirSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { Server } from 'socket.io';
 import { FEDERATION_NAMESPACE, OPERATOR_NAMESPACE } from '../core/wire/protocol.ts';
 import type { JobRecord } from '../core/wire/protocol.ts';
 import { Store } from './db/store.ts';
+import { openHubStore } from './db/data-dir-check.ts';
+import { DEFAULT_MODEL_LIMITS, type ModelLimits } from './operator/model-limits.ts';
 import { HubEvents, HubLogger, type LogLevel } from './hub-events.ts';
 import { loadTlsIdentity } from './tls.ts';
-import { ensureOperator, OperatorSessions, writeOperatorFile } from './operator/operator-auth.ts';
+import {
+  ensureOperator,
+  OperatorSessions,
+  operatorFilePath,
+  refreshOperatorFile,
+  writeOperatorFile,
+} from './operator/operator-auth.ts';
 import { JobManager } from './rounds/job-manager.ts';
 import { registerFederationHandlers, disconnectInvite } from './federation/federation-handlers.ts';
 import { registerOperatorHandlers } from './operator/operator-socket.ts';
@@ -42,6 +50,10 @@ export interface HubOptions {
   consoleDir?: string;
   /** Per-socket event budget of participants (tests lower it). */
   rateLimit?: { burst: number; perSec: number };
+  /** Largest model a job may have (default DEFAULT_MODEL_LIMITS). */
+  modelLimits?: Partial<ModelLimits>;
+  /** Generate a new certificate although the data folder's hub had one (invites pin the old one). */
+  newIdentity?: boolean;
   /** Replaces the worker-thread hub evaluator (tests). */
   evaluatorFor?: (job: JobRecord) => HubEvaluator | null;
 }
@@ -80,11 +92,28 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       `--insecure (no TLS) is allowed only on a loopback host (127.0.0.1, ::1), not ${host}: participants' weights would cross the network unencrypted.`,
     );
   }
-  mkdirSync(opts.dataDir, { recursive: true });
-  const store = new Store(opts.dataDir);
+  const { store, state: dataState } = openHubStore(opts.dataDir);
   const events = new HubEvents();
   const log = new HubLogger(store, events, opts.quiet ? 'silent' : (opts.logLevel ?? 'info'));
-  const tlsId = opts.insecure ? null : await loadTlsIdentity(opts.dataDir, opts.certPath, opts.keyPath);
+  let tlsId;
+  try {
+    tlsId = opts.insecure
+      ? null
+      : await loadTlsIdentity(opts.dataDir, opts.certPath, opts.keyPath, {
+          existingHub: dataState.dbHasData,
+          pinned: dataState.pinnedFingerprint,
+          newIdentity: opts.newIdentity ?? false,
+        });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  if (opts.newIdentity && tlsId?.generated && dataState.pinnedFingerprint) {
+    log.warn(
+      'hub',
+      `new certificate ${tlsId.fingerprint} (--new-identity): invites and participants that pin ${dataState.pinnedFingerprint} must be replaced`,
+    );
+  }
   const operator = await ensureOperator(store);
   const sessions = new OperatorSessions(store);
 
@@ -118,7 +147,11 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     events,
     hubInfo,
     disconnectInvite: (id) => (nsps.fed ? disconnectInvite(nsps.fed, id) : 0),
+    modelLimits: { ...DEFAULT_MODEL_LIMITS, ...opts.modelLimits },
     sessions,
+    // Absolute, so a failed sign-in names the file wherever the hub was started from.
+    operatorFile: operatorFilePath(resolve(opts.dataDir)),
+    dataDir: resolve(opts.dataDir),
     consoleDir: opts.consoleDir ?? defaultConsoleDir(),
   });
   const server = tlsId
@@ -159,6 +192,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       username: operator.username,
       password: operator.password,
     });
+  } else {
+    // The CLI on this host reads the URL and fingerprint from here: keep them current.
+    refreshOperatorFile(opts.dataDir, { url: publicUrl, fingerprint: tlsId?.fingerprint ?? null });
   }
   log.info(
     'hub',

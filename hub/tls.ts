@@ -24,11 +24,33 @@ function readPem(path: string, what: string): string {
   }
 }
 
+/** What the data folder says about an identity the hub had before. */
+export interface PriorIdentity {
+  /** hub.db already held a hub before this start. */
+  existingHub: boolean;
+  /** The fingerprint operator.json recorded (invites pin the same one). */
+  pinned: string | null;
+  /** The operator asked for a new certificate (--new-identity). */
+  newIdentity: boolean;
+}
+
+/** Why generating a certificate now would silently change an existing hub's identity, or null. */
+function identityLost(certFile: string, keyFile: string, prior: PriorIdentity): string | null {
+  const cert = existsSync(certFile);
+  const key = existsSync(keyFile);
+  if (cert && !key) return `${keyFile} is missing beside ${certFile}`;
+  if (key && !cert) return `${certFile} is missing beside ${keyFile}`;
+  if (!cert && prior.existingHub && prior.pinned)
+    return `${certFile} and ${keyFile} are missing, but this data folder's hub had certificate ${prior.pinned}`;
+  return null;
+}
+
 /** Loads --cert/--key, or the data folder's self-signed certificate, generating it on first start. */
 export async function loadTlsIdentity(
   dataDir: string,
   certPath?: string,
   keyPath?: string,
+  prior: PriorIdentity = { existingHub: false, pinned: null, newIdentity: false },
 ): Promise<TlsIdentity> {
   if (certPath || keyPath) {
     if (!certPath || !keyPath) throw new Error('Give both --cert and --key (PEM files), or neither.');
@@ -44,6 +66,15 @@ export async function loadTlsIdentity(
   }
   const certFile = join(dataDir, 'hub-cert.pem');
   const keyFile = join(dataDir, 'hub-key.pem');
+  const lost = prior.newIdentity ? null : identityLost(certFile, keyFile, prior);
+  if (lost) {
+    throw new Error(
+      `${lost}. The hub will not start under a new identity on its own: every invite and every participant pins ` +
+        `the old certificate's fingerprint, and they would all stop connecting. Restore both files from a backup ` +
+        `(or give the certificate the hub used with --cert and --key), or start once with --new-identity to generate ` +
+        `a new certificate and then hand out new invites.`,
+    );
+  }
   if (existsSync(certFile) && existsSync(keyFile)) {
     const cert = readPem(certFile, 'certificate');
     return {

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { startHub } from '../../hub/index.ts';
+import { DEFAULT_MODEL_LIMITS } from '../../hub/operator/model-limits.ts';
+import { registerResetPassword } from './hub-reset-password.ts';
 
 interface HubFlags {
-  dataDir: string;
+  dataDir?: string;
   port: string;
   host: string;
   insecure?: boolean;
@@ -11,16 +13,26 @@ interface HubFlags {
   publicUrl?: string;
   logLevel: string;
   quiet?: boolean;
+  maxModelParams: string;
+  maxModelBytes: string;
+  newIdentity?: boolean;
+}
+
+/** A positive whole number from a flag, or a clear error naming the flag. */
+function positiveFlag(value: string, flag: string): number {
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} ${value} is not a positive whole number.`);
+  return n;
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 /** Registers `fedunify hub`: runs a hub until SIGINT/SIGTERM. */
 export function registerHub(program: Command): void {
-  program
+  const hubCommand = program
     .command('hub')
     .description('Run a hub: participants connect to it, operators create jobs and invites.')
-    .requiredOption('--data-dir <dir>', 'folder for the database, certificate and checkpoints')
+    .option('--data-dir <dir>', 'folder for the database, certificate and checkpoints (required)')
     .option('--port <port>', 'port to listen on (0: any free port)', '8443')
     .option('--host <host>', 'interface to listen on (0.0.0.0 to accept other machines)', '127.0.0.1')
     .option('--insecure', 'plain HTTP without TLS (loopback hosts only)')
@@ -29,7 +41,26 @@ export function registerHub(program: Command): void {
     .option('--public-url <url>', 'URL participants use when it differs from --host/--port (put in invites)')
     .option('--log-level <level>', `console log level: ${LOG_LEVELS.join(', ')}`, 'info')
     .option('--quiet', 'print only the start-up lines')
+    .option(
+      '--max-model-params <n>',
+      'largest model (trainable parameters) a job may have; larger jobs are refused when created',
+      String(DEFAULT_MODEL_LIMITS.maxParams),
+    )
+    .option(
+      '--max-model-bytes <n>',
+      'largest model (bytes as float32) a job may have',
+      String(DEFAULT_MODEL_LIMITS.maxBytes),
+    )
+    .option(
+      '--new-identity',
+      "generate a new certificate although this data folder's hub had one (its invites stop working)",
+    )
     .action(async (flags: HubFlags) => {
+      // Not a requiredOption: commander would demand it of `hub reset-password` too.
+      if (!flags.dataDir)
+        throw new Error(
+          'Give the hub a --data-dir DIR (its database, certificate and operator.json live there).',
+        );
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new Error(`--port ${flags.port} is not a port number (0-65535).`);
@@ -47,6 +78,11 @@ export function registerHub(program: Command): void {
         keyPath: flags.key,
         publicUrl: flags.publicUrl,
         logLevel: flags.quiet ? 'silent' : level,
+        modelLimits: {
+          maxParams: positiveFlag(flags.maxModelParams, '--max-model-params'),
+          maxBytes: positiveFlag(flags.maxModelBytes, '--max-model-bytes'),
+        },
+        newIdentity: flags.newIdentity,
       });
       console.log(`FedUnify hub listening on ${hub.url}`);
       if (hub.fingerprint) console.log(`Certificate fingerprint (SHA-256): ${hub.fingerprint}`);
@@ -68,4 +104,7 @@ export function registerHub(program: Command): void {
       await hub.close();
       console.log('hub closed');
     });
+  // Options after `reset-password` are its own (both take --data-dir).
+  hubCommand.enablePositionalOptions();
+  registerResetPassword(hubCommand);
 }

@@ -94,11 +94,27 @@ export function getWeights(model: tfl.LayersModel): Float32Array[] {
   return model.getWeights().map((t) => new Float32Array(t.dataSync()));
 }
 
+/**
+ * Makes sure tfjs has a backend to build a model on: the one already chosen (awaiting its start),
+ * else cpu. Without this, tfjs picks the highest-priority registered backend on first use, and
+ * when that is wasm (registered by merely importing it) a synchronous call throws "backend 'wasm'
+ * has not yet been initialized" (a hub process never chooses a backend itself).
+ */
+export async function ensureBackend(): Promise<string> {
+  // engine.backendName is set by setBackend (and by tfjs' own first choice); null means none yet.
+  if (tf.engine().backendName == null) {
+    if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend failed to start');
+  } else {
+    await tf.ready();
+  }
+  return tf.getBackend();
+}
+
 /** TF.js Layers artifacts (model.json object + weights.bin bytes) that `tf.loadLayersModel` loads. */
-export function toTfjsArtifacts(
+export async function toTfjsArtifacts(
   spec: ModelSpec,
   weights: Float32Array[],
-): { modelJson: Record<string, unknown>; weightsBin: Uint8Array } {
+): Promise<{ modelJson: Record<string, unknown>; weightsBin: Uint8Array }> {
   const manifest = weightManifest(spec);
   if (weights.length !== manifest.length) {
     throw new Error(
@@ -122,6 +138,7 @@ export function toTfjsArtifacts(
     offset += w.byteLength;
   }
   // The topology comes from tfjs itself so that its loader always understands it.
+  await ensureBackend();
   const model = buildModel(spec);
   const modelTopology = model.toJSON(null, false) as Record<string, unknown>;
   model.dispose();

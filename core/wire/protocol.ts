@@ -282,6 +282,7 @@ export interface LogEntry {
   ts: string;
   level: 'debug' | 'info' | 'warn' | 'error';
   source: string;
+  /** One line: what happened and why (never a stack trace). */
   message: string;
   jobId?: string;
   /** What an expert needs (a stack, the raw error), shown folded under the one-line message. */

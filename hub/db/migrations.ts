@@ -111,6 +111,8 @@ const MIGRATIONS: string[] = [
   `,
   // Hub-test evaluation runs after the round is unified; its duration per round.
   `ALTER TABLE rounds ADD COLUMN eval_ms REAL;`,
+  // Log entries keep one line in `message`; stack traces and context go here.
+  `ALTER TABLE logs ADD COLUMN details TEXT;`,
 ];
 
 /** Brings the database schema up to date; returns how many migrations ran. */

@@ -154,6 +154,23 @@ export class Store {
       .run(username, passwordHash, now());
   }
 
+  /** Replaces an operator's password hash, creating the account if it does not exist. */
+  setOperatorPassword(username: string, passwordHash: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO operators (username, password_hash, created_at) VALUES (?, ?, ?)
+         ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash`,
+      )
+      .run(username, passwordHash, now());
+  }
+
+  /** The first operator account's name, or null when there is none. */
+  firstOperator(): string | null {
+    const row = this.db.prepare('SELECT username FROM operators ORDER BY created_at, rowid LIMIT 1').get() as
+      { username: string } | undefined;
+    return row?.username ?? null;
+  }
+
   // ---- jobs ----
 
   /** Stores a new waiting job. */
@@ -350,8 +367,8 @@ export class Store {
   /** Appends a log entry. */
   log(entry: LogEntry): void {
     this.db
-      .prepare('INSERT INTO logs (ts, level, source, message, job_id) VALUES (?, ?, ?, ?, ?)')
-      .run(entry.ts, entry.level, entry.source, entry.message, entry.jobId ?? null);
+      .prepare('INSERT INTO logs (ts, level, source, message, job_id, details) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(entry.ts, entry.level, entry.source, entry.message, entry.jobId ?? null, entry.details ?? null);
   }
 
   /** The latest log entries of a job, oldest first. */
@@ -364,6 +381,7 @@ export class Store {
       source: string;
       message: string;
       job_id: string;
+      details: string | null;
     }[];
     return rows.map((r) => ({
       ts: r.ts,
@@ -371,6 +389,7 @@ export class Store {
       source: r.source,
       message: r.message,
       jobId: r.job_id,
+      ...(r.details ? { details: r.details } : {}),
     }));
   }
 }

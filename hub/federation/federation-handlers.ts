@@ -30,6 +30,7 @@ import type { HubLogger } from '../hub-events.ts';
 import type { JobManager } from '../rounds/job-manager.ts';
 import { hashToken } from '../operator/operator-auth.ts';
 import { TokenBucket } from '../rate-limit.ts';
+import { disconnectReasonInWords } from '../disconnect-reason.ts';
 import type { FederationSocket } from '../rounds/round-coordinator.ts';
 
 /** What the federation handlers need. */
@@ -183,9 +184,10 @@ export function registerFederationHandlers(
             }
             reply(await fn(data.jobId, data.participantId, parsed.data));
           } catch (err) {
-            log.error(
+            log.failure(
               'federation',
-              `${event} from ${data.invite.name} failed: ${(err as Error).stack ?? String(err)}`,
+              `${event} from ${data.invite.name} failed`,
+              err,
               data.jobId ?? undefined,
             );
             reply({
@@ -257,9 +259,14 @@ export function registerFederationHandlers(
 
     socket.on('disconnect', (reason) => {
       try {
-        jobs.disconnected(socket.id, data.jobId, data.participantId);
+        jobs.disconnected(socket.id, data.jobId, data.participantId, disconnectReasonInWords(reason));
       } catch (err) {
-        log.error('federation', `cleanup after disconnect (${reason}) failed: ${(err as Error).message}`);
+        log.failure(
+          'federation',
+          `cleanup after disconnect (${reason}) failed`,
+          err,
+          data.jobId ?? undefined,
+        );
       }
     });
 

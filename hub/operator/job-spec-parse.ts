@@ -6,6 +6,9 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } fro
 import type { z } from 'zod';
 import { jobSpecSchema, type JobSpec } from '../../core/wire/job-spec.ts';
 
+/** Alias uses a job spec may make; a real spec needs a handful at most. */
+const MAX_ALIAS_COUNT = 50;
+
 /** One problem in a job spec: where (dotted path, YAML line) and what. */
 export interface SpecIssue {
   path: string;
@@ -92,7 +95,23 @@ export function parseJobSpecYaml(text: string): SpecParse {
       issues,
     };
   }
-  const parsed = jobSpecSchema.safeParse(doc.toJS());
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // yaml refuses aliases that expand too much ("billion laughs"); anything else it throws here
+    // is also about the text, never a hub fault.
+    const aliasBomb = err instanceof ReferenceError && /alias/i.test(err.message);
+    const message = aliasBomb
+      ? `its aliases (*name) expand to too many values (more than ${MAX_ALIAS_COUNT} alias uses, as in a "billion laughs" attack): write the values out instead`
+      : `it cannot be read: ${(err as Error).message.split('\n')[0]}`;
+    return {
+      ok: false,
+      error: `The job spec is not acceptable YAML: ${message}.`,
+      issues: [{ path: '(yaml)', message }],
+    };
+  }
+  const parsed = jobSpecSchema.safeParse(value);
   if (parsed.success) return { ok: true, spec: parsed.data };
   const issues = issuesOf(parsed.error, (path, key) => lineOf(doc, counter, path, key));
   return { ok: false, error: summary(issues), issues };

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { PROTOCOL_VERSION } from '../../core/wire/protocol.ts';
 import { HttpError, readJson, sendJson, type Route } from '../http-util.ts';
 import type { OperatorSessions } from './operator-auth.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import type { ApiDeps } from './routes/api-context.ts';
 import { jobRoutes } from './routes/job-routes.ts';
 import { inviteRoutes } from './routes/invite-routes.ts';
@@ -24,6 +25,36 @@ export const HUB_VERSION: string =
   (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string })
     .version ?? '0.0.0';
 
+/** The 429 of an address that must wait before signing in again. */
+function tooManyTries(waitMs: number): HttpError {
+  const retryAfterSec = Math.ceil(waitMs / 1000);
+  return new HttpError(
+    429,
+    `Too many failed sign-ins from your address: wait ${retryAfterSec} s before trying again.`,
+    { retryAfterSec },
+  );
+}
+
+/** A request's URL, or a 400 when it is malformed (unparseable, or bad percent-encoding in the path). */
+export function parseRequestUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw, 'https://hub.invalid');
+    decodeURIComponent(url.pathname);
+  } catch {
+    throw new HttpError(
+      400,
+      `The URL ${safePath(raw)} is malformed (for example a % not followed by two hex digits); check the link.`,
+    );
+  }
+  return url;
+}
+
+/** A URL as it may appear in a message or log line: bounded, control characters removed. */
+function safePath(raw: string | undefined): string {
+  return JSON.stringify((raw ?? '').slice(0, 200)).slice(1, -1);
+}
+
 /** The bearer token of a request (Authorization header). */
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
@@ -32,8 +63,16 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 /** Builds the request handler of the HTTPS server (socket.io attaches its own path first). */
 export function createOperatorApi(
-  deps: ApiDeps & { sessions: OperatorSessions; consoleDir: string },
+  deps: ApiDeps & {
+    sessions: OperatorSessions;
+    consoleDir: string;
+    /** Where the operator's credentials are on the hub machine (named after a failed sign-in). */
+    operatorFile: string;
+    dataDir: string;
+    throttle?: LoginThrottle;
+  },
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const throttle = deps.throttle ?? new LoginThrottle();
   const routes: Route[] = [
     {
       method: 'GET',
@@ -47,18 +86,37 @@ export function createOperatorApi(
       pattern: /^\/api\/login$/,
       auth: false,
       handle: async ({ req, res }) => {
+        const address = req.socket.remoteAddress ?? 'unknown';
+        const wait = throttle.waitMs(address);
+        if (wait > 0) throw tooManyTries(wait);
         const parsed = loginSchema.safeParse(await readJson(req, 16 * 1024));
         if (!parsed.success)
           throw new HttpError(400, 'Log in with a JSON body { "username": "...", "password": "..." }.');
         const token = await deps.sessions.login(parsed.data.username, parsed.data.password);
         if (!token) {
-          deps.log.warn('operator', `failed login for "${parsed.data.username.slice(0, 60)}"`);
+          const { failures, waitMs } = throttle.fail(address);
+          const who = JSON.stringify(parsed.data.username.slice(0, 60));
+          deps.log.warn(
+            'operator',
+            `failed sign-in for ${who} from ${address} (${failures} in a row${waitMs > 0 ? `; further tries from there wait ${Math.ceil(waitMs / 1000)} s` : ''})`,
+          );
           throw new HttpError(
             401,
-            'Wrong username or password. The first start of the hub printed them (and wrote dataDir/operator.json).',
+            `Wrong username or password. The hub printed them on its first start and keeps them in ${deps.operatorFile} on the hub machine; lost? run \`fedunify hub reset-password --data-dir ${deps.dataDir}\` there.`,
           );
         }
+        throttle.succeed(address);
         sendJson(res, 200, { token, username: parsed.data.username });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/logout$/,
+      auth: true,
+      handle: ({ req, res, operator }) => {
+        deps.sessions.logout(bearerToken(req));
+        deps.log.info('operator', `${operator} signed out`);
+        sendJson(res, 200, { ok: true });
       },
     },
     ...jobRoutes(deps),
@@ -68,7 +126,7 @@ export function createOperatorApi(
   ];
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'https://hub.invalid');
+    const url = parseRequestUrl(req.url ?? '/');
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') {
       if (req.method !== 'GET' && req.method !== 'HEAD')
         throw new HttpError(405, `${req.method} is not allowed here.`);
@@ -101,9 +159,10 @@ export function createOperatorApi(
         return;
       }
       if (err instanceof HttpError) {
+        if (err.status === 429) res.setHeader('retry-after', String(err.extra.retryAfterSec));
         sendJson(res, err.status, { error: err.message, ...err.extra });
       } else {
-        deps.log.error('operator', `${req.method} ${req.url} failed: ${(err as Error).stack ?? String(err)}`);
+        deps.log.failure('operator', `${req.method} ${safePath(req.url)} failed`, err);
         sendJson(res, 500, { error: 'The hub failed to handle this request; see its log.' });
       }
     });

@@ -3,7 +3,7 @@
  * for the CLI on the same host, in dataDir/operator.json (mode 0600). Logins get bearer tokens.
  */
 import { randomBytes, scrypt, timingSafeEqual, createHash } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../db/store.ts';
 
@@ -55,9 +55,37 @@ export interface OperatorFile {
 
 /** Writes dataDir/operator.json readable by its owner only. */
 export function writeOperatorFile(dataDir: string, file: OperatorFile): void {
-  const path = join(dataDir, 'operator.json');
+  const path = operatorFilePath(dataDir);
   writeFileSync(path, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
   chmodSync(path, 0o600);
+}
+
+/** Path of dataDir/operator.json. */
+export function operatorFilePath(dataDir: string): string {
+  return join(dataDir, 'operator.json');
+}
+
+/** dataDir/operator.json, or null when it is missing or unreadable. */
+export function readOperatorFile(dataDir: string): OperatorFile | null {
+  try {
+    const parsed = JSON.parse(readFileSync(operatorFilePath(dataDir), 'utf8')) as Partial<OperatorFile>;
+    if (typeof parsed.username !== 'string' || typeof parsed.password !== 'string') return null;
+    return {
+      url: String(parsed.url ?? ''),
+      fingerprint: typeof parsed.fingerprint === 'string' ? parsed.fingerprint : null,
+      username: parsed.username,
+      password: parsed.password,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Updates the URL and fingerprint in an existing operator.json (a restart may change both). */
+export function refreshOperatorFile(dataDir: string, hub: { url: string; fingerprint: string | null }): void {
+  const file = readOperatorFile(dataDir);
+  if (!file || (file.url === hub.url && file.fingerprint === hub.fingerprint)) return;
+  writeOperatorFile(dataDir, { ...file, ...hub });
 }
 
 /** Creates the first operator account when none exists; returns its password only then. */
@@ -74,6 +102,7 @@ export async function ensureOperator(
 /** In-memory bearer sessions of logged-in operators (a restarted hub asks them to log in again). */
 export class OperatorSessions {
   private readonly sessions = new Map<string, { username: string; expires: number }>();
+  private readonly endListeners = new Set<(token: string) => void>();
 
   constructor(private readonly store: Store) {}
 
@@ -86,6 +115,19 @@ export class OperatorSessions {
     const token = randomSecret(32);
     this.sessions.set(token, { username, expires: Date.now() + TOKEN_TTL_MS });
     return token;
+  }
+
+  /** Ends the session of a bearer token (sign-out); false when there was none. */
+  logout(token: string | undefined): boolean {
+    if (!token || !this.sessions.delete(token)) return false;
+    for (const listener of this.endListeners) listener(token);
+    return true;
+  }
+
+  /** Calls `listener` with the token of every session that is signed out; returns the unsubscribe. */
+  onEnd(listener: (token: string) => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
   }
 
   /** The operator a bearer token belongs to, or null when unknown or expired. */

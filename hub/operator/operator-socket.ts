@@ -23,7 +23,7 @@ export function registerOperatorHandlers(
       );
       return;
     }
-    socket.data = { operator: who };
+    socket.data = { operator: who, token };
     next();
   });
   // Consoles only listen; anything they send is ignored.
@@ -34,6 +34,12 @@ export function registerOperatorHandlers(
     deps.events.on('participant:changed', (p) => nsp.emit('participant:changed', p)),
     deps.events.on('round:changed', (r) => nsp.emit('round:changed', r)),
     deps.events.on('log:entry', (e) => nsp.emit('log:entry', e)),
+    // A signed-out session stops receiving the feed at once.
+    deps.sessions.onEnd((token) => {
+      for (const socket of nsp.sockets.values()) {
+        if ((socket.data as { token?: unknown }).token === token) socket.disconnect(true);
+      }
+    }),
   ];
   return () => offs.forEach((off) => off());
 }

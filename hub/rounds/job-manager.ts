@@ -25,7 +25,19 @@ export class JobManager {
     private readonly onModelSize: (bytes: number) => void,
   ) {
     for (const job of deps.store.listJobs()) {
-      if (job.status === 'waiting' || job.status === 'running') this.start(job);
+      if (job.status === 'waiting' || job.status === 'running') this.resumeOrFail(job);
+    }
+  }
+
+  /** A stored job that cannot be loaded is marked failed with its reason; the hub serves the rest. */
+  private resumeOrFail(job: JobRecord): void {
+    try {
+      this.start(job);
+    } catch (err) {
+      this.runners.delete(job.id);
+      const reason = `could not be loaded when the hub started: ${(err as Error).message}`;
+      this.deps.store.updateJob(job.id, { status: 'failed', statusDetail: reason });
+      this.deps.log.error('jobs', `job "${job.spec.name}" ${reason}`, job.id);
     }
   }
 
@@ -45,9 +57,17 @@ export class JobManager {
   create(spec: JobSpec, actor: string): JobRecord {
     jobModel(spec);
     const job = this.deps.store.createJob(spec);
+    let runner: JobRunner;
+    try {
+      runner = this.start(job);
+    } catch (err) {
+      // Never leave behind a stored job that failed to start: it would fail at every restart.
+      this.runners.delete(job.id);
+      this.deps.store.deleteJob(job.id);
+      throw err;
+    }
     this.deps.store.audit(job.id, actor, 'job-created', { name: spec.name });
     this.deps.log.info('jobs', `job "${spec.name}" created by ${actor}`, job.id);
-    const runner = this.start(job);
     this.deps.events.emit('job:changed', runner.job);
     for (const [socketId, w] of this.lobby) {
       if (w.invite.jobId === null || w.invite.jobId === job.id) {
@@ -112,10 +132,10 @@ export class JobManager {
     return p.id;
   }
 
-  /** A socket closed. */
-  disconnected(socketId: string, jobId: string | null, participantId: string | null): void {
+  /** A socket closed (`why`: the reason in words, for the log). */
+  disconnected(socketId: string, jobId: string | null, participantId: string | null, why?: string): void {
     this.lobby.delete(socketId);
-    if (jobId && participantId) this.runners.get(jobId)?.detach(participantId, socketId);
+    if (jobId && participantId) this.runners.get(jobId)?.detach(participantId, socketId, why);
   }
 
   /** Drops runners of jobs that have ended (they keep no sockets or timers). */

@@ -92,13 +92,13 @@ export class ParticipantConns {
   }
 
   /** Forgets a closed socket; returns its connection, or null when it was not the current one. */
-  detach(participantId: string, socketId: string): Conn | null {
+  detach(participantId: string, socketId: string, why?: string): Conn | null {
     const conn = this.conns.get(participantId);
     if (!conn || conn.socket.id !== socketId) return null;
     this.conns.delete(participantId);
     this.readySet.delete(participantId);
     this.deps.store.updateParticipant(participantId, { state: 'offline' });
-    this.deps.log.info('federation', `${conn.name} disconnected`, this.job().id);
+    this.deps.log.info('federation', `${conn.name} disconnected${why ? `: ${why}` : ''}`, this.job().id);
     this.publish(participantId);
     return conn;
   }

@@ -145,8 +145,8 @@ export class JobRunner {
   }
 
   /** A participant's socket closed: it leaves the open round (its sent update stays). */
-  detach(participantId: string, socketId: string): void {
-    if (!this.participants.detach(participantId, socketId)) return;
+  detach(participantId: string, socketId: string, why?: string): void {
+    if (!this.participants.detach(participantId, socketId, why)) return;
     this.round?.roster.drop(participantId);
     this.privacy?.session?.left(participantId);
     this.evalWaiting.delete(participantId);

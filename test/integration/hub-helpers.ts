@@ -105,7 +105,10 @@ export async function jobWithInvite(
 }
 
 /** Connects a raw participant socket with pinned TLS; auth fields can be overridden. */
-export async function connectRaw(hub: Hub, auth: Record<string, unknown>): Promise<Socket> {
+export async function connectRaw(
+  hub: Pick<Hub, 'url' | 'fingerprint'>,
+  auth: Record<string, unknown>,
+): Promise<Socket> {
   const tls = hub.fingerprint ? await pinnedTlsOptions(hub.url, hub.fingerprint) : {};
   return io(hub.url + FEDERATION_NAMESPACE, {
     transports: ['websocket'],

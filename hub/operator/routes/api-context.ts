@@ -2,6 +2,7 @@
 import type { Store } from '../../db/store.ts';
 import type { JobManager } from '../../rounds/job-manager.ts';
 import type { HubLogger, HubEvents } from '../../hub-events.ts';
+import type { ModelLimits } from '../model-limits.ts';
 
 /** Dependencies of the REST routes. */
 export interface ApiDeps {
@@ -13,4 +14,6 @@ export interface ApiDeps {
   hubInfo: () => { url: string; fingerprint: string | null };
   /** Disconnects the participants of a revoked invite; returns how many. */
   disconnectInvite: (inviteId: string) => number;
+  /** How large a job's model may be on this hub. */
+  modelLimits: ModelLimits;
 }

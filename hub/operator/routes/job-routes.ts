@@ -4,6 +4,7 @@
  */
 import { HttpError, readBody, sendJson, type Route } from '../../http-util.ts';
 import { parseJobSpecObject, parseJobSpecYaml } from '../job-spec-parse.ts';
+import { modelLimitIssue } from '../model-limits.ts';
 import type { ApiDeps } from './api-context.ts';
 import type { JobRecord } from '../../../core/wire/protocol.ts';
 
@@ -57,11 +58,23 @@ export function jobRoutes(deps: ApiDeps): Route[] {
           throw new HttpError(415, `Send the job spec as application/json or text/yaml, not ${type}.`);
         }
         if (!parsed.ok) throw new HttpError(400, parsed.error, { issues: parsed.issues });
+        // Everything that can refuse the model runs before the job is stored (jobs.create undoes
+        // its own partial work), so a refused spec never stays behind to fail every later start.
         let job: JobRecord;
         try {
+          const tooLarge = modelLimitIssue(parsed.spec, deps.modelLimits);
+          if (tooLarge) {
+            throw new HttpError(400, `The job spec was refused: ${tooLarge.path}: ${tooLarge.message}`, {
+              issues: [tooLarge],
+            });
+          }
           job = jobs.create(parsed.spec, operator);
         } catch (err) {
-          throw new HttpError(400, `The job's model cannot be built: ${(err as Error).message}`);
+          if (err instanceof HttpError) throw err;
+          const message = (err as Error).message;
+          throw new HttpError(400, `The job's model cannot be built: model: ${message}`, {
+            issues: [{ path: 'model', message }],
+          });
         }
         sendJson(res, 201, job);
       },

@@ -27,7 +27,7 @@ async function artifacts(deps: ApiDeps, jobId: string, roundParam: string | null
   const weights = jobModel(job.spec).decode(saved.weights);
   // tfjs is heavy: loaded only when someone downloads a model.
   const { toTfjsArtifacts } = await import('../../../core/model/build.ts');
-  return { round: saved.round, ...toTfjsArtifacts(resolveModel(job.spec), weights) };
+  return { round: saved.round, ...(await toTfjsArtifacts(resolveModel(job.spec), weights)) };
 }
 
 /** The weights file beside a model.json: the final model's, or round `round`'s checkpoint. */

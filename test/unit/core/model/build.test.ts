@@ -33,7 +33,7 @@ describe('toTfjsArtifacts', () => {
   it('is loaded by tf.loadLayersModel with the same weights and predictions', async () => {
     await tf.setBackend('cpu');
     const weights = initialWeights(PAPER_CNN, 9);
-    const { modelJson, weightsBin } = toTfjsArtifacts(PAPER_CNN, weights);
+    const { modelJson, weightsBin } = await toTfjsArtifacts(PAPER_CNN, weights);
     const json = JSON.parse(JSON.stringify(modelJson)) as {
       modelTopology: object;
       weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];

@@ -4,13 +4,13 @@
  */
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hub } from '../../../hub/index.ts';
-import type { OperatorClient } from '../../../cli/operator-client.ts';
-import { pinnedTlsOptions } from '../../../core/net/pinned-tls.ts';
-import { FEDERATION_JOB_PATH, federationJobAnswerSchema } from '../../../core/wire/job-summary.ts';
-import { decodeInvite } from '../../../core/wire/invite.ts';
-import { paramCount } from '../../../core/model/manifest.ts';
-import { TINY_MODEL, jobWithInvite, startTestHub, tempDir, tinyJob } from '../../integration/hub-helpers.ts';
+import type { Hub } from '../../hub/index.ts';
+import type { OperatorClient } from '../../cli/operator-client.ts';
+import { pinnedTlsOptions } from '../../core/net/pinned-tls.ts';
+import { FEDERATION_JOB_PATH, federationJobAnswerSchema } from '../../core/wire/job-summary.ts';
+import { decodeInvite } from '../../core/wire/invite.ts';
+import { paramCount } from '../../core/model/manifest.ts';
+import { TINY_MODEL, jobWithInvite, startTestHub, tempDir, tinyJob } from './hub-helpers.ts';
 
 let hub: Hub;
 let op: OperatorClient;

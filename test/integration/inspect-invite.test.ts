@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hub } from '../../../../hub/index.ts';
-import type { OperatorClient } from '../../../../cli/operator-client.ts';
-import { ParticipantEngine } from '../../../../core/participant/engine.ts';
-import { decodeInvite, encodeInvite } from '../../../../core/wire/invite.ts';
-import { startTestHub, tempDir, tinyJob } from '../../../integration/hub-helpers.ts';
+import type { Hub } from '../../hub/index.ts';
+import type { OperatorClient } from '../../cli/operator-client.ts';
+import { ParticipantEngine } from '../../core/participant/engine.ts';
+import { decodeInvite, encodeInvite } from '../../core/wire/invite.ts';
+import { startTestHub, tempDir, tinyJob } from './hub-helpers.ts';
 
 const WRONG = Array.from({ length: 32 }, () => 'AB').join(':');
 let hub: Hub;
