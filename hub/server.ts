@@ -20,6 +20,8 @@ import { registerOperatorHandlers } from './operator/operator-socket.ts';
 import { createOperatorApi } from './operator/operator-api.ts';
 import { defaultConsoleDir } from './operator/static-console.ts';
 import { createHubEvaluator, type HubEvaluator } from './eval/hub-evaluator.ts';
+import { claimDataDir, releaseDataDir } from './db/run-marker.ts';
+import { limitBeforeAuth } from './federation/pre-auth-limit.ts';
 
 /** Options of startHub. */
 export interface HubOptions {
@@ -136,9 +138,21 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     connectTimeout: 15_000,
     cors: { origin: false },
   });
+  const trust = limitBeforeAuth(io, (bytes) =>
+    log.warn('federation', `closed a connection that sent ${bytes} bytes before authenticating`),
+  );
   nsps.fed = io.of(FEDERATION_NAMESPACE);
-  registerFederationHandlers(nsps.fed, { store, log, jobs, rate: opts.rateLimit });
-  const offOperator = registerOperatorHandlers(io.of(OPERATOR_NAMESPACE), { sessions, events });
+  registerFederationHandlers(nsps.fed, {
+    store,
+    log,
+    jobs,
+    rate: opts.rateLimit,
+    hubFingerprint: tlsId?.fingerprint ?? '',
+    trust,
+  });
+  const operatorNsp = io.of(OPERATOR_NAMESPACE);
+  operatorNsp.on('connection', (socket) => trust(socket.conn));
+  const offOperator = registerOperatorHandlers(operatorNsp, { sessions, events });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -151,6 +165,15 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  let previousRun: ReturnType<typeof claimDataDir>;
+  try {
+    previousRun = claimDataDir(opts.dataDir);
+  } catch (err) {
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await jobs.close();
+    store.close();
+    throw err;
+  }
   if (!publicUrl) publicUrl = `${tlsId ? 'https' : 'http'}://${urlHost(host)}:${port}`;
   if (operator.password) {
     writeOperatorFile(opts.dataDir, {
@@ -159,6 +182,15 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       username: operator.username,
       password: operator.password,
     });
+  }
+  store.audit(null, 'hub', 'hub-started', {
+    pid: process.pid,
+    ...(previousRun.unclean
+      ? { uncleanStop: true, previousPid: previousRun.pid, previousStart: previousRun.startedAt }
+      : {}),
+  });
+  if (previousRun.unclean) {
+    log.warn('hub', 'the previous hub on this data folder did not stop cleanly (recorded in the audit log)');
   }
   log.info(
     'hub',
@@ -182,7 +214,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       await jobs.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       server.closeAllConnections();
+      store.audit(null, 'hub', 'hub-stopped', {});
       store.close();
+      releaseDataDir(opts.dataDir);
     },
   };
 }

@@ -34,6 +34,14 @@ export interface SimulationOptions {
   compare?: UnifyMethod[];
   backend: string;
   out: string;
+  /** How many of the participants attack (the last ones); research only. */
+  attackers?: number;
+  /** The attack they run (core/participant/attack.ts). */
+  attack?: string;
+  /** Byzantine participants the robust methods tolerate (job spec maxByzantine). */
+  maxByzantine?: number;
+  /** Clip of the sample counts weighted methods use (job spec maxSamplesPerUpdate). */
+  maxSamplesPerUpdate?: number;
   /** Called with each round as soon as the hub closes it. */
   onRound?: (round: SimResults['rounds'][number]) => void;
   onLog?: (line: string) => void;
@@ -43,8 +51,11 @@ const COMPARED: UnifyMethod[] = ['avg', 'max', 'absmax'];
 
 /** The job spec of a simulation. */
 export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
-  const multi = o.env === 'iid' || o.env === 'dirichlet';
+  const env = partitionEnv(o);
+  const multi = env === 'iid' || env === 'dirichlet';
   return {
+    ...(o.maxByzantine !== undefined ? { maxByzantine: o.maxByzantine } : {}),
+    ...(o.maxSamplesPerUpdate !== undefined ? { maxSamplesPerUpdate: o.maxSamplesPerUpdate } : {}),
     name: `simulate ${o.env} ${o.method} ×${o.participants}`,
     model: 'paper-cnn',
     method: o.method,
@@ -60,7 +71,7 @@ export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
     hubEvaluation: {
       data: 'fashion-mnist',
       partition: {
-        env: o.env,
+        env,
         seed: o.seed,
         ...(multi ? { owners: o.participants } : {}),
         ...(o.env === 'dirichlet' ? { alpha: o.alpha ?? 0.5 } : {}),
@@ -72,10 +83,12 @@ export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
 
 /** The `join` arguments of participant i. */
 export function participantArgs(o: SimulationOptions, invite: string, i: number, stateDir: string): string[] {
-  const multi = o.env === 'iid' || o.env === 'dirichlet';
+  const env = partitionEnv(o);
+  const multi = env === 'iid' || env === 'dirichlet';
+  const attacker = o.attack !== undefined && i >= o.participants - (o.attackers ?? 0);
   return joinArgs({
     invite,
-    env: o.env,
+    env,
     ownerIndex: i,
     seed: o.seed,
     owners: multi ? o.participants : undefined,
@@ -84,14 +97,27 @@ export function participantArgs(o: SimulationOptions, invite: string, i: number,
     testLimit: o.testLimit || undefined,
     backend: o.backend,
     stateDir,
+    ...(attacker ? { attack: o.attack } : {}),
   });
+}
+
+/** The V-environment with more than 2 participants is its generalisation: IID shares among K (partition.ts). */
+export function partitionEnv(o: Pick<SimulationOptions, 'env' | 'participants'>): SimulationOptions['env'] {
+  return o.env === 'V' && o.participants > 2 ? 'iid' : o.env;
 }
 
 /** Runs a whole simulation and writes nothing (see writeResults); cleans up on success, error and abort. */
 export async function runSimulation(o: SimulationOptions, signal?: AbortSignal): Promise<SimResults> {
-  if ((o.env === 'V' || o.env === 'H') && o.participants !== 2) {
+  if (o.env === 'H' && o.participants !== 2) {
     throw new Error(
-      `The ${o.env}-environment has exactly 2 owners; use --participants 2, or --env iid/dirichlet for more.`,
+      `The H-environment has exactly 2 owners; use --participants 2, or --env iid/dirichlet for more.`,
+    );
+  }
+  const attackers = o.attackers ?? 0;
+  if (attackers > 0 && !o.attack) throw new Error('--attackers needs --attack KIND (e.g. scale:1e6).');
+  if (attackers >= o.participants) {
+    throw new Error(
+      `--attackers ${attackers} must leave at least one honest participant among --participants ${o.participants}.`,
     );
   }
   const started = performance.now();
@@ -109,7 +135,9 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
     await client.login(hub.operator.username, hub.operator.password);
     const job = await client.createJob(simulationJobSpec(o));
     log(`job ${job.id} created: ${o.rounds} rounds, method ${o.method}, ${o.participants} participants`);
-    const names = Array.from({ length: o.participants }, (_, i) => `P${i + 1}`);
+    const names = Array.from({ length: o.participants }, (_, i) =>
+      i >= o.participants - attackers ? `A${i + 1}` : `P${i + 1}`,
+    );
     for (const [i, name] of names.entries()) {
       const { invite } = await client.createInvite(name, job.id);
       const logPath = join(out, `participant-${i + 1}.log`);
@@ -128,6 +156,8 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
       rounds: records.map((r) => roundFromRecord(r, names)),
       config: {
         ...simulationJobSpec(o),
+        attackers,
+        attack: attackers > 0 ? (o.attack ?? null) : null,
         testLimit: o.testLimit ?? null,
         hubTestLimit: o.hubTestLimit ?? null,
       },

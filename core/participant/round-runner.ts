@@ -7,6 +7,8 @@
 import type { OutboundRecord } from '../wire/bridge.ts';
 import type { JobAssignment, ParticipantStatus, RoundStart, RoundUnified } from '../wire/protocol.ts';
 import type { OutboundLog } from './outbound-log.ts';
+import { sha256Hex, type UpdateClaim } from '../crypto/identity.ts';
+import { attackSamples, attackWeights, type Attack } from './attack.ts';
 import type { StateStore } from './state.ts';
 import type {
   AckedEvent,
@@ -27,6 +29,10 @@ export interface RunnerContext {
   waitConnected(signal: AbortSignal): Promise<void>;
   ackTimeoutMs: number;
   maxAttempts: number;
+  /** Signs (job, round, SHA-256 of the weights, samples) with the identity key; base64. */
+  signUpdate: (claim: UpdateClaim) => string;
+  /** Research only: how this participant corrupts its updates (null: honest). */
+  attack?: Attack | null;
 }
 
 /** Raised when a send is given up (hub said no, or the engine stopped). */
@@ -181,7 +187,11 @@ export class RoundRunner {
       `Round ${msg.round}: local accuracy ${pct(trained.accuracy)}, local test accuracy ${test ? pct(test.accuracy) : 'n/a'}.`,
       job.jobId,
     );
-    const encoded = runtime.encodeWeights(this.model.manifest, this.model.getWeights());
+    const attack = this.ctx.attack;
+    const trainedWeights = this.model.getWeights();
+    const sent = attack ? attackWeights(attack, trainedWeights, msg.round) : trainedWeights;
+    const samples = attack ? attackSamples(attack, trained.samples) : trained.samples;
+    const encoded = runtime.encodeWeights(this.model.manifest, sent);
     const approvedBy = await this.approve(msg.round, encoded, signal);
     if (!approvedBy) {
       store.log(
@@ -193,10 +203,12 @@ export class RoundRunner {
       return;
     }
     this.status({ state: 'uploading', round: msg.round });
+    const weightsSha256 = sha256Hex(encoded);
     const update: ClientPayload<'round:update'> = {
       jobId: job.jobId,
       round: msg.round,
-      samples: trained.samples,
+      samples,
+      signature: this.ctx.signUpdate({ jobId: job.jobId, round: msg.round, weightsSha256, samples }),
       metrics: {
         loss: finiteOr(trained.loss, 0),
         accuracy: clamp01(trained.accuracy),
@@ -227,6 +239,15 @@ export class RoundRunner {
       return;
     }
     this.model.setWeights(weights);
+    if (msg.auditHead) {
+      // Kept (state and the local log file) so the hub's audit can later be checked against it.
+      store.update({ auditHead: { round: msg.round, ...msg.auditHead } });
+      store.log(
+        'info',
+        `Round ${msg.round}: hub audit chain head #${msg.auditHead.id} ${msg.auditHead.hash}.`,
+        this.job.jobId,
+      );
+    }
     this.status({ state: 'evaluating', round: msg.round });
     const test = this.data.split.test;
     const res =

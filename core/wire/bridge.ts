@@ -98,6 +98,10 @@ export interface ParticipantState {
   approveUploads: boolean;
   pendingApproval: { round: number; bytes: number; sha256: string } | null;
   logs: LogEntry[];
+  /** This installation's Ed25519 identity: SHA-256 of its public key (hex); absent before the first join. */
+  identity?: { fingerprint: string } | null;
+  /** The hub's audit chain head as of the last unified round (kept to check the hub's record later). */
+  auditHead?: { round: number; id: number; hash: string } | null;
 }
 
 export type BridgeEvent =

@@ -111,6 +111,14 @@ const MIGRATIONS: string[] = [
   `,
   // Hub-test evaluation runs after the round is unified; its duration per round.
   `ALTER TABLE rounds ADD COLUMN eval_ms REAL;`,
+  // Identity and evidence (issue 8): invites bind an Ed25519 key; the audit log becomes a hash chain.
+  `
+  ALTER TABLE invites ADD COLUMN public_key TEXT;
+  ALTER TABLE invites ADD COLUMN enrolled_at TEXT;
+  ALTER TABLE participants ADD COLUMN key_fingerprint TEXT;
+  ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+  ALTER TABLE audit ADD COLUMN hash TEXT;
+  `,
 ];
 
 /** Brings the database schema up to date; returns how many migrations ran. */
