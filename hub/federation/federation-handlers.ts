@@ -11,7 +11,6 @@ import {
   roundEvalSchema,
   roundUpdateSchema,
   type Ack,
-  type ErrorCode,
   type FederationClientEvents,
   type FederationServerEvents,
   type InviteRecord,
@@ -23,7 +22,6 @@ import { TokenBucket } from '../rate-limit.ts';
 import { ChallengeBook, handshake, refusal, type HandshakeContext } from './handshake.ts';
 import { admitUpdate, type AdmittedUpdate } from './update-admission.ts';
 import { formatFingerprint } from '../../core/crypto/identity.ts';
-import type { FederationSocket } from '../rounds/round-coordinator.ts';
 
 /** What the federation handlers need. */
 export interface FederationDeps {
