@@ -22,6 +22,7 @@ import { defaultConsoleDir } from './operator/static-console.ts';
 import { createHubEvaluator, type HubEvaluator } from './eval/hub-evaluator.ts';
 import { claimDataDir, releaseDataDir } from './db/run-marker.ts';
 import { limitBeforeAuth } from './federation/pre-auth-limit.ts';
+import { outlierHooks } from './federation/outliers.ts';
 
 /** Options of startHub. */
 export interface HubOptions {
@@ -110,7 +111,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const hubInfo = () => ({ url: publicUrl, fingerprint: tlsId?.fingerprint ?? null });
   const nsps: { fed?: ReturnType<Server['of']> } = {};
   const jobs = new JobManager(
-    { store, events, log, evaluatorFor: opts.evaluatorFor ?? ((job) => createHubEvaluator(job.spec)) },
+    {
+      store,
+      events,
+      log,
+      evaluatorFor: opts.evaluatorFor ?? ((job) => createHubEvaluator(job.spec)),
+      roundHooks: () => [outlierHooks(store, log)],
+    },
     raiseFrameLimit,
   );
   const api = createOperatorApi({

@@ -255,6 +255,13 @@ export interface RoundRecord {
     unifiedLocalAccuracy: number | null;
     bytes: number;
     sha256: string;
+    /** L2 distance of the update from the global model it started from. */
+    distanceFromGlobal?: number;
+    /** L2 distance from the round's coordinate-wise median update. */
+    distanceFromMedian?: number;
+    /** Robust z-score of distanceFromMedian (core/unify/update-stats.ts); flagged above 3.5. */
+    outlierScore?: number;
+    outlier?: boolean;
   }[];
   /** Hub-test accuracy of each method on this round's updates (the job's method drives the next round). */
   methods: { method: UnifyMethod; hubAccuracy: number | null; hubLoss: number | null }[];

@@ -118,6 +118,16 @@ const MIGRATIONS: string[] = [
   ALTER TABLE participants ADD COLUMN key_fingerprint TEXT;
   ALTER TABLE audit ADD COLUMN prev_hash TEXT;
   ALTER TABLE audit ADD COLUMN hash TEXT;
+  CREATE TABLE update_stats (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    round INTEGER NOT NULL,
+    participant_id TEXT NOT NULL,
+    distance_global REAL NOT NULL,
+    distance_median REAL NOT NULL,
+    score REAL NOT NULL,
+    outlier INTEGER NOT NULL,
+    PRIMARY KEY (job_id, round, participant_id)
+  );
   `,
 ];
 

@@ -309,6 +309,39 @@ export class Store {
     return this.getParticipant(id) as StoredParticipant;
   }
 
+  /** Stores the outlier statistics of a round's updates. */
+  putUpdateStats(
+    jobId: string,
+    round: number,
+    stats: {
+      participantId: string;
+      distanceFromGlobal: number;
+      distanceFromMedian: number;
+      score: number;
+      outlier: boolean;
+    }[],
+  ): void {
+    const put = this.db.prepare(
+      `INSERT OR REPLACE INTO update_stats (job_id, round, participant_id, distance_global, distance_median, score, outlier)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // Finite numbers only: SQLite and JSON both lose infinities.
+    const f = (x: number) => (Number.isFinite(x) ? x : Number.MAX_VALUE);
+    this.db.transaction(() => {
+      for (const s of stats) {
+        put.run(
+          jobId,
+          round,
+          s.participantId,
+          f(s.distanceFromGlobal),
+          f(s.distanceFromMedian),
+          f(s.score),
+          s.outlier ? 1 : 0,
+        );
+      }
+    })();
+  }
+
   /** Records the fingerprint of the key a participant proved. */
   setParticipantKey(id: string, fingerprint: string): void {
     this.db.prepare('UPDATE participants SET key_fingerprint = ? WHERE id = ?').run(fingerprint, id);
