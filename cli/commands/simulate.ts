@@ -90,7 +90,7 @@ export function registerSimulate(program: Command): void {
     .option('--json', 'print the results object as the last line of stdout', false)
     .option(
       '--attackers <n>',
-      'research: how many of the participants attack (the last ones), as real join processes',
+      'research: adversarial participants run as real join processes beside the honest ones (A1, A2, …)',
       nonNegativeInt('--attackers'),
       0,
     )
@@ -127,6 +127,7 @@ export function registerSimulate(program: Command): void {
                 `round ${r.round}`,
                 ...r.local.map((l) => `${l.participant} ${pct(l.accuracy)}`),
                 ...methods.map((m) => `${m}${m === f.method ? '*' : ''} ${pct(r.methods[m] ?? null)}`),
+                ...(r.outliers?.length ? [`outliers: ${r.outliers.join(', ')}`] : []),
               ];
               err(cells.join('  '));
             },

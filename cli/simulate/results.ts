@@ -18,6 +18,8 @@ export interface SimRound {
   /** Hub test accuracy of every compared method on the same updates. */
   methods: Record<string, number | null>;
   unifiedLocal: { participant: string; accuracy: number | null }[];
+  /** Participants whose update the hub flagged as an outlier this round. */
+  outliers?: string[];
 }
 
 export interface SimResults {
@@ -50,6 +52,7 @@ export function roundFromRecord(rec: RoundRecord, names: string[]): SimRound {
       participant: n,
       accuracy: byName.get(n)?.unifiedLocalAccuracy ?? null,
     })),
+    outliers: rec.participants.filter((p) => p.outlier).map((p) => p.name),
   };
 }
 

@@ -34,7 +34,11 @@ export interface SimulationOptions {
   compare?: UnifyMethod[];
   backend: string;
   out: string;
-  /** How many of the participants attack (the last ones); research only. */
+  /**
+   * Research only: adversarial participants run beside the honest ones (K = participants +
+   * attackers updates per round). Attacker j trains on honest participant (j mod participants)'s
+   * share, so the honest shares are exactly those of the run without attackers.
+   */
   attackers?: number;
   /** The attack they run (core/participant/attack.ts). */
   attack?: string;
@@ -56,7 +60,7 @@ export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
   return {
     ...(o.maxByzantine !== undefined ? { maxByzantine: o.maxByzantine } : {}),
     ...(o.maxSamplesPerUpdate !== undefined ? { maxSamplesPerUpdate: o.maxSamplesPerUpdate } : {}),
-    name: `simulate ${o.env} ${o.method} ×${o.participants}`,
+    name: `simulate ${o.env} ${o.method} ×${o.participants}${o.attackers ? ` + ${o.attackers} attacking (${o.attack})` : ''}`,
     model: 'paper-cnn',
     method: o.method,
     compareMethods: [...new Set([o.method, ...(o.compare ?? COMPARED)])],
@@ -66,7 +70,7 @@ export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
     batchSize: o.batchSize,
     learningRate: o.learningRate,
     optimizer: o.optimizer,
-    minParticipants: o.participants,
+    minParticipants: o.participants + (o.attackers ?? 0),
     seed: o.seed,
     hubEvaluation: {
       data: 'fashion-mnist',
@@ -85,11 +89,11 @@ export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
 export function participantArgs(o: SimulationOptions, invite: string, i: number, stateDir: string): string[] {
   const env = partitionEnv(o);
   const multi = env === 'iid' || env === 'dirichlet';
-  const attacker = o.attack !== undefined && i >= o.participants - (o.attackers ?? 0);
+  const attacker = o.attack !== undefined && i >= o.participants;
   return joinArgs({
     invite,
     env,
-    ownerIndex: i,
+    ownerIndex: i % o.participants,
     seed: o.seed,
     owners: multi ? o.participants : undefined,
     alpha: o.env === 'dirichlet' ? (o.alpha ?? 0.5) : undefined,
@@ -115,11 +119,7 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
   }
   const attackers = o.attackers ?? 0;
   if (attackers > 0 && !o.attack) throw new Error('--attackers needs --attack KIND (e.g. scale:1e6).');
-  if (attackers >= o.participants) {
-    throw new Error(
-      `--attackers ${attackers} must leave at least one honest participant among --participants ${o.participants}.`,
-    );
-  }
+
   const started = performance.now();
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
@@ -135,8 +135,8 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
     await client.login(hub.operator.username, hub.operator.password);
     const job = await client.createJob(simulationJobSpec(o));
     log(`job ${job.id} created: ${o.rounds} rounds, method ${o.method}, ${o.participants} participants`);
-    const names = Array.from({ length: o.participants }, (_, i) =>
-      i >= o.participants - attackers ? `A${i + 1}` : `P${i + 1}`,
+    const names = Array.from({ length: o.participants + attackers }, (_, i) =>
+      i >= o.participants ? `A${i - o.participants + 1}` : `P${i + 1}`,
     );
     for (const [i, name] of names.entries()) {
       const { invite } = await client.createInvite(name, job.id);
