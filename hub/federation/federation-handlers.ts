@@ -218,7 +218,7 @@ export function registerFederationHandlers(
     };
 
     handle('participant:ready', readySchema, (jobId, pid, msg) => runnerOf(jobId).ready(pid, msg));
-    handle('round:update', roundUpdateSchema, (jobId, pid, msg) => {
+    handle('round:update', roundUpdateSchema, async (jobId, pid, msg) => {
       const runner = jobs.runner(jobId);
       const answer = !runner
         ? ({
@@ -237,7 +237,7 @@ export function registerFederationHandlers(
         claimedSamples: msg.samples,
         publicKey: Buffer.from(data.publicKey).toString('base64'),
       };
-      const res = runner!.update(pid, admitted);
+      const res = await runner!.update(pid, admitted);
       if (!res.ok) refused(jobId, pid, 'update', { round: msg.round, samples: msg.samples }, res);
       return res;
     });
