@@ -221,7 +221,11 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       await jobs.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       server.closeAllConnections();
-      store.audit(null, 'hub', 'hub-stopped', {});
+      try {
+        store.audit(null, 'hub', 'hub-stopped', {});
+      } catch {
+        // A data folder removed under a stopping hub must not turn a stop into a crash.
+      }
       store.close();
       releaseDataDir(opts.dataDir);
     },

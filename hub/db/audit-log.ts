@@ -107,7 +107,12 @@ export class AuditLog {
   private writeHead(): void {
     if (!this.headPath || !this.head) return;
     const tmp = `${this.headPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.head) + '\n');
-    renameSync(tmp, this.headPath);
+    try {
+      writeFileSync(tmp, JSON.stringify(this.head) + '\n');
+      renameSync(tmp, this.headPath);
+    } catch {
+      // The entry is in the database; a stale head file only makes `audit verify` report the gap.
+      // Failing the hub because its data folder vanished or filled up would lose more.
+    }
   }
 }
