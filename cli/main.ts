@@ -13,6 +13,7 @@ import { registerInvite } from './commands/invite.ts';
 import { registerJoin } from './commands/join.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerPrivacy } from './commands/privacy.ts';
+import { registerAudit } from './commands/audit.ts';
 
 const program = new Command()
   .name('fedunify')
@@ -33,6 +34,7 @@ registerInvite(program);
 registerJoin(program);
 registerSimulate(program);
 registerPrivacy(program);
+registerAudit(program);
 
 try {
   await program.parseAsync(process.argv);

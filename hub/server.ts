@@ -28,6 +28,9 @@ import { registerOperatorHandlers } from './operator/operator-socket.ts';
 import { createOperatorApi } from './operator/operator-api.ts';
 import { defaultConsoleDir } from './operator/static-console.ts';
 import { createHubEvaluator, type HubEvaluator } from './eval/hub-evaluator.ts';
+import { claimDataDir, releaseDataDir } from './db/run-marker.ts';
+import { limitBeforeAuth } from './federation/pre-auth-limit.ts';
+import { outlierHooks } from './federation/outliers.ts';
 
 /** Options of startHub. */
 export interface HubOptions {
@@ -137,7 +140,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const hubInfo = () => ({ url: publicUrl, fingerprint: tlsId?.fingerprint ?? null });
   const nsps: { fed?: ReturnType<Server['of']> } = {};
   const jobs = new JobManager(
-    { store, events, log, evaluatorFor: opts.evaluatorFor ?? ((job) => createHubEvaluator(job.spec)) },
+    {
+      store,
+      events,
+      log,
+      evaluatorFor: opts.evaluatorFor ?? ((job) => createHubEvaluator(job.spec)),
+      roundHooks: () => [outlierHooks(store, log)],
+    },
     raiseFrameLimit,
   );
   const api = createOperatorApi({
@@ -169,9 +178,21 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     connectTimeout: 15_000,
     cors: { origin: false },
   });
+  const trust = limitBeforeAuth(io, (bytes) =>
+    log.warn('federation', `closed a connection that sent ${bytes} bytes before authenticating`),
+  );
   nsps.fed = io.of(FEDERATION_NAMESPACE);
-  registerFederationHandlers(nsps.fed, { store, log, jobs, rate: opts.rateLimit });
-  const offOperator = registerOperatorHandlers(io.of(OPERATOR_NAMESPACE), { sessions, events });
+  registerFederationHandlers(nsps.fed, {
+    store,
+    log,
+    jobs,
+    rate: opts.rateLimit,
+    hubFingerprint: tlsId?.fingerprint ?? '',
+    trust,
+  });
+  const operatorNsp = io.of(OPERATOR_NAMESPACE);
+  operatorNsp.on('connection', (socket) => trust(socket.conn));
+  const offOperator = registerOperatorHandlers(operatorNsp, { sessions, events });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -184,6 +205,15 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  let previousRun: ReturnType<typeof claimDataDir>;
+  try {
+    previousRun = claimDataDir(opts.dataDir);
+  } catch (err) {
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await jobs.close();
+    store.close();
+    throw err;
+  }
   if (!publicUrl) publicUrl = `${tlsId ? 'https' : 'http'}://${urlHost(host)}:${port}`;
   if (operator.password) {
     writeOperatorFile(opts.dataDir, {
@@ -195,6 +225,15 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   } else {
     // The CLI on this host reads the URL and fingerprint from here: keep them current.
     refreshOperatorFile(opts.dataDir, { url: publicUrl, fingerprint: tlsId?.fingerprint ?? null });
+  }
+  store.audit(null, 'hub', 'hub-started', {
+    pid: process.pid,
+    ...(previousRun.unclean
+      ? { uncleanStop: true, previousPid: previousRun.pid, previousStart: previousRun.startedAt }
+      : {}),
+  });
+  if (previousRun.unclean) {
+    log.warn('hub', 'the previous hub on this data folder did not stop cleanly (recorded in the audit log)');
   }
   log.info(
     'hub',
@@ -218,7 +257,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       await jobs.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       server.closeAllConnections();
+      try {
+        store.audit(null, 'hub', 'hub-stopped', {});
+      } catch {
+        // A data folder removed under a stopping hub must not turn a stop into a crash.
+      }
       store.close();
+      releaseDataDir(opts.dataDir);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { InviteRecord } from '../../core/wire/protocol.ts';
+import { formatFingerprint } from '../../core/crypto/identity.ts';
 import { addConnectionFlags, connectFromFlags, type FlagsWithConnection } from '../operator-client.ts';
 
 /** Registers `fedunify invite create|list|revoke`. */
@@ -29,7 +30,7 @@ export function registerInvite(program: Command): void {
       if (list.length === 0) console.log('No invites yet: fedunify invite create --name "Org A".');
       for (const i of list) {
         console.log(
-          `${i.id}  ${i.revoked ? 'revoked' : 'active '}  ${i.jobId ?? '(any job)'}  ${i.name}  ${i.createdAt}`,
+          `${i.id}  ${i.revoked ? 'revoked' : 'active '}  ${i.jobId ?? '(any job)'}  ${i.name}  ${i.createdAt}  key ${i.keyFingerprint ? formatFingerprint(i.keyFingerprint) : '(not enrolled yet)'}`,
         );
       }
     },

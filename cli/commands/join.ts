@@ -14,6 +14,7 @@ import type { DataSource } from '../../core/wire/bridge.ts';
 import type { LogEntry } from '../../core/wire/protocol.ts';
 import { formatTable } from '../simulate/writers.ts';
 import { pct } from '../simulate/results.ts';
+import { ATTACK_KINDS, parseAttack } from '../../core/participant/attack.ts';
 
 export interface JoinOptions {
   invite: string;
@@ -29,6 +30,8 @@ export interface JoinOptions {
   backend?: string;
   stateDir?: string;
   approve?: boolean;
+  /** Research only: corrupt what this participant sends (core/participant/attack.ts). */
+  attack?: string;
   /** Print progress bar, logs and the rounds table (default true). */
   interactive?: boolean;
 }
@@ -76,6 +79,7 @@ export async function runJoin(o: JoinOptions): Promise<ParticipantEngine> {
     approveUploads: o.approve ?? false,
     testLimit: o.testLimit,
     onLog: interactive ? printLog : undefined,
+    ...(o.attack ? { attack: o.attack } : {}),
   });
   if (interactive) attachConsole(engine, o.approve ?? false);
   await engine.start();
@@ -190,6 +194,15 @@ export function registerJoin(program: Command): void {
     )
     .option('--state-dir <dir>', 'where local logs are kept (default ~/.fedunify/participant)')
     .option('--approve', 'ask before each upload of weights', false)
+    .addOption(
+      // Hidden: research only, for measuring robust methods (`simulate --attackers`); docs/security.md.
+      new Option('--attack <kind>', `RESEARCH ONLY: send corrupted updates (${ATTACK_KINDS})`)
+        .hideHelp()
+        .argParser((v: string) => {
+          parseAttack(v);
+          return v;
+        }),
+    )
     // --- join --ui (renderer owner): the browser UI supplies what the command line leaves out. ---
     .option('--ui', 'open the participant UI in a browser instead of the terminal view', false)
     .option('--ui-port <port>', 'local port of the UI (default: any free port)', int('--ui-port'))

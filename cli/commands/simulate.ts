@@ -9,6 +9,13 @@ import { methodColumns, pct, type SimResults } from '../simulate/results.ts';
 import { runSimulation, type SimulationOptions } from '../simulate/run-simulation.ts';
 import { formatTable, tableRows, writeResults } from '../simulate/writers.ts';
 import { positiveInt, positiveReal } from '../options.ts';
+import { ATTACK_KINDS, parseAttack } from '../../core/participant/attack.ts';
+
+const nonNegativeInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number ≥ 0, got "${v}".`);
+  return n;
+};
 
 /** The command's flags: the simulation options under their flag names (`--lr`), plus `--json`. */
 type SimulateFlags = Omit<SimulationOptions, 'learningRate' | 'onRound' | 'onLog'> & {
@@ -99,6 +106,26 @@ export function registerSimulate(program: Command): void {
     )
     .option('--out <dir>', 'where results.{json,csv,md,svg} go', 'results/simulate')
     .option('--json', 'print the results object as the last line of stdout', false)
+    .option(
+      '--attackers <n>',
+      'research: adversarial participants run as real join processes beside the honest ones (A1, A2, …)',
+      nonNegativeInt('--attackers'),
+      0,
+    )
+    .option('--attack <kind>', `research: what the attackers do: ${ATTACK_KINDS}`, (v: string) => {
+      parseAttack(v);
+      return v;
+    })
+    .option(
+      '--max-byzantine <f>',
+      'job spec maxByzantine: bad updates the robust methods tolerate',
+      nonNegativeInt('--max-byzantine'),
+    )
+    .option(
+      '--max-samples-per-update <n>',
+      'job spec maxSamplesPerUpdate: clip of the sample counts weighted methods use',
+      positiveInt('--max-samples-per-update'),
+    )
     .action(async (f: SimulateFlags) => {
       const abort = new AbortController();
       const onSignal = () => abort.abort();
@@ -118,6 +145,7 @@ export function registerSimulate(program: Command): void {
                 `round ${r.round}`,
                 ...r.local.map((l) => `${l.participant} ${pct(l.accuracy)}`),
                 ...methods.map((m) => `${m}${m === f.method ? '*' : ''} ${pct(r.methods[m] ?? null)}`),
+                ...(r.outliers?.length ? [`outliers: ${r.outliers.join(', ')}`] : []),
               ];
               err(cells.join('  '));
             },

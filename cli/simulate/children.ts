@@ -29,6 +29,8 @@ export interface JoinArgs {
   testLimit?: number;
   backend?: string;
   stateDir: string;
+  /** Research only: this participant attacks (`join --attack KIND`). */
+  attack?: string;
 }
 
 /** The `fedunify join` arguments of one participant; options left undefined are not passed. */
@@ -41,6 +43,7 @@ export function joinArgs(j: JoinArgs): string[] {
   if (j.testLimit !== undefined) args.push('--test-limit', String(j.testLimit));
   if (j.backend !== undefined) args.push('--backend', j.backend);
   args.push('--state-dir', j.stateDir);
+  if (j.attack !== undefined) args.push('--attack', j.attack);
   return args;
 }
 

@@ -20,6 +20,8 @@ export interface SimRound {
   unifiedLocal: { participant: string; accuracy: number | null }[];
   /** How the round's updates were protected and the (ε, δ) spent up to it (ε null without DP). */
   privacy?: { mechanism: string; epsilon: number | null; delta: number | null };
+  /** Participants whose update the hub flagged as an outlier this round. */
+  outliers?: string[];
 }
 
 export interface SimResults {
@@ -52,6 +54,7 @@ export function roundFromRecord(rec: RoundRecord, names: string[]): SimRound {
       participant: n,
       accuracy: byName.get(n)?.unifiedLocalAccuracy ?? null,
     })),
+    outliers: rec.participants.filter((p) => p.outlier).map((p) => p.name),
   };
 }
 

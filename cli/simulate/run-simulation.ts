@@ -52,17 +52,24 @@ export interface SimulationOptions {
   dpClip?: number;
   dpNoise?: number;
   targetEpsilon?: number;
+  /**
+   * Research only: adversarial participants run beside the honest ones (K = participants +
+   * attackers updates per round). Attacker j trains on honest participant (j mod participants)'s
+   * share, so the honest shares are exactly those of the run without attackers.
+   */
+  attackers?: number;
+  /** The attack they run (core/participant/attack.ts). */
+  attack?: string;
+  /** Byzantine participants the robust methods tolerate (job spec maxByzantine). */
+  maxByzantine?: number;
+  /** Clip of the sample counts weighted methods use (job spec maxSamplesPerUpdate). */
+  maxSamplesPerUpdate?: number;
   /** Called with each round as soon as the hub closes it. */
   onRound?: (round: SimResults['rounds'][number]) => void;
   onLog?: (line: string) => void;
 }
 
 const COMPARED: UnifyMethod[] = ['avg', 'max', 'absmax'];
-
-/** V with more than its 2 owners is the same IID split k ways. */
-function effectiveEnv(o: SimulationOptions): SimulationOptions['env'] {
-  return o.env === 'V' && o.participants !== 2 ? 'iid' : o.env;
-}
 
 /** The privacy part of a simulation's job spec. */
 function privacySpec(o: SimulationOptions): Partial<JobSpecInput> {
@@ -86,11 +93,13 @@ function privacySpec(o: SimulationOptions): Partial<JobSpecInput> {
 }
 
 /** The job spec of a simulation. */
-export function simulationJobSpec(opts: SimulationOptions): JobSpecInput {
-  const o = { ...opts, env: effectiveEnv(opts) };
-  const multi = o.env === 'iid' || o.env === 'dirichlet';
+export function simulationJobSpec(o: SimulationOptions): JobSpecInput {
+  const env = partitionEnv(o);
+  const multi = env === 'iid' || env === 'dirichlet';
   return {
-    name: `simulate ${o.env} ${o.method} ×${o.participants}`,
+    ...(o.maxByzantine !== undefined ? { maxByzantine: o.maxByzantine } : {}),
+    ...(o.maxSamplesPerUpdate !== undefined ? { maxSamplesPerUpdate: o.maxSamplesPerUpdate } : {}),
+    name: `simulate ${o.env} ${o.method} ×${o.participants}${o.attackers ? ` + ${o.attackers} attacking (${o.attack})` : ''}`,
     model: 'paper-cnn',
     method: o.method,
     compareMethods: [...new Set([o.method, ...(o.compare ?? COMPARED)])],
@@ -100,12 +109,12 @@ export function simulationJobSpec(opts: SimulationOptions): JobSpecInput {
     batchSize: o.batchSize,
     learningRate: o.learningRate,
     optimizer: o.optimizer,
-    minParticipants: o.participants,
+    minParticipants: o.participants + (o.attackers ?? 0),
     seed: o.seed,
     hubEvaluation: {
       data: 'fashion-mnist',
       partition: {
-        env: o.env,
+        env,
         seed: o.seed,
         ...(multi ? { owners: o.participants } : {}),
         ...(o.env === 'dirichlet' ? { alpha: o.alpha ?? 0.5 } : {}),
@@ -117,18 +126,14 @@ export function simulationJobSpec(opts: SimulationOptions): JobSpecInput {
 }
 
 /** The `join` arguments of participant i. */
-export function participantArgs(
-  opts: SimulationOptions,
-  invite: string,
-  i: number,
-  stateDir: string,
-): string[] {
-  const o = { ...opts, env: effectiveEnv(opts) };
-  const multi = o.env === 'iid' || o.env === 'dirichlet';
+export function participantArgs(o: SimulationOptions, invite: string, i: number, stateDir: string): string[] {
+  const env = partitionEnv(o);
+  const multi = env === 'iid' || env === 'dirichlet';
+  const attacker = o.attack !== undefined && i >= o.participants;
   return joinArgs({
     invite,
-    env: o.env,
-    ownerIndex: i,
+    env,
+    ownerIndex: i % o.participants,
     seed: o.seed,
     owners: multi ? o.participants : undefined,
     alpha: o.env === 'dirichlet' ? (o.alpha ?? 0.5) : undefined,
@@ -136,7 +141,13 @@ export function participantArgs(
     testLimit: o.testLimit || undefined,
     backend: o.backend,
     stateDir,
+    ...(attacker ? { attack: o.attack } : {}),
   });
+}
+
+/** The V-environment with more than 2 participants is its generalisation: IID shares among K (partition.ts). */
+export function partitionEnv(o: Pick<SimulationOptions, 'env' | 'participants'>): SimulationOptions['env'] {
+  return o.env === 'V' && o.participants > 2 ? 'iid' : o.env;
 }
 
 /** Runs a whole simulation and writes nothing (see writeResults); cleans up on success, error and abort. */
@@ -146,6 +157,9 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
       `The H-environment has exactly 2 owners; use --participants 2, or --env iid/dirichlet for more.`,
     );
   }
+  const attackers = o.attackers ?? 0;
+  if (attackers > 0 && !o.attack) throw new Error('--attackers needs --attack KIND (e.g. scale:1e6).');
+
   if (o.dp && o.targetEpsilon !== undefined && o.dpNoise !== undefined)
     throw new Error('Give --dp-noise or --target-epsilon, not both.');
   const started = performance.now();
@@ -168,7 +182,9 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
       log(
         `the V-environment is an IID split: ${o.participants} participants get ${o.participants} IID shares`,
       );
-    const names = Array.from({ length: o.participants }, (_, i) => `P${i + 1}`);
+    const names = Array.from({ length: o.participants + attackers }, (_, i) =>
+      i >= o.participants ? `A${i - o.participants + 1}` : `P${i + 1}`,
+    );
     for (const [i, name] of names.entries()) {
       const { invite } = await client.createInvite(name, job.id);
       const logPath = join(out, `participant-${i + 1}.log`);
@@ -188,6 +204,8 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
       config: {
         ...spec,
         secureAggregation: spec.secureAggregation ?? false,
+        attackers,
+        attack: attackers > 0 ? (o.attack ?? null) : null,
         testLimit: o.testLimit ?? null,
         hubTestLimit: o.hubTestLimit ?? null,
       },

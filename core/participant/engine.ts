@@ -30,6 +30,14 @@ import {
   type BackoffOptions,
 } from './connection.ts';
 import { inspectInvite } from './invite-inspection.ts';
+import { attackData, parseAttack, type Attack } from './attack.ts';
+import {
+  displayFingerprint,
+  loadOrCreateIdentity,
+  type KeyProtector,
+  type StoredIdentity,
+} from './identity-store.ts';
+import { signChallenge, signUpdate } from '../crypto/identity.ts';
 import { OutboundLog } from './outbound-log.ts';
 import { RoundRunner } from './round-runner.ts';
 import { StateStore } from './state.ts';
@@ -60,6 +68,10 @@ export interface ParticipantEngineOptions {
   maxSendAttempts?: number;
   /** Called with every log entry (the CLI prints them). */
   onLog?: (entry: LogEntry) => void;
+  /** Encrypts the identity key at rest (the desktop app passes Electron safeStorage). */
+  keyProtector?: KeyProtector;
+  /** Research only (`join --attack`): how this participant corrupts what it sends; see attack.ts. */
+  attack?: string;
 }
 
 /** Joins, trains, reports; observable through getState()/subscribe(). */
@@ -67,6 +79,8 @@ export class ParticipantEngine {
   private readonly store: StateStore;
   private readonly outbound: OutboundLog;
   private readonly instanceId: string;
+  private identity: StoredIdentity | null = null;
+  private readonly attack: Attack | null;
   private runtimePromise: Promise<ParticipantRuntime> | null = null;
   private conn: FederationConnection | null = null;
   private invite: Invite | null = null;
@@ -90,6 +104,9 @@ export class ParticipantEngine {
     this.store = new StateStore(opts.stateDir, opts.approveUploads ?? false, opts.onLog);
     this.outbound = new OutboundLog(opts.stateDir);
     this.instanceId = opts.instanceId ?? stableInstanceId(opts.stateDir);
+    this.attack = opts.attack ? parseAttack(opts.attack) : null;
+    if (this.attack)
+      this.store.log('warn', `RESEARCH MODE: this participant attacks the federation (${opts.attack}).`);
     if (opts.runtime) this.runtimePromise = Promise.resolve(opts.runtime);
     this.finishedPromise = new Promise<JobEnd>((resolve, reject) => {
       this.finishedResolve = resolve;
@@ -146,7 +163,8 @@ export class ParticipantEngine {
     try {
       const runtime = await this.runtime();
       this.store.log('info', `Loading local data (${source.kind}).`);
-      const data = await runtime.loadData(source, { testLimit: this.opts.testLimit });
+      const loaded = await runtime.loadData(source, { testLimit: this.opts.testLimit });
+      const data = this.attack ? attackData(this.attack, loaded) : loaded;
       this.data = data;
       const problems = this.job ? runtime.checkData(data, this.job.model) : [];
       const preview: DataPreview = {
@@ -184,6 +202,12 @@ export class ParticipantEngine {
     }
     // Loaded on first use so that tests with a fake transport never load socket.io-client.
     const factory = this.opts.transport ?? (await import('./transport.ts')).socketTransport;
+    let identity: StoredIdentity;
+    try {
+      identity = this.ensureIdentity();
+    } catch (err) {
+      return { ok: false, error: errorText(err), code: 'internal' };
+    }
     if (this.conn) this.conn.close();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
@@ -200,7 +224,22 @@ export class ParticipantEngine {
     const conn = factory({
       url: invite.hub,
       fingerprint: invite.fingerprint,
-      auth: { token: invite.token, protocolVersion: PROTOCOL_VERSION, instanceId: this.instanceId },
+      auth: {
+        token: invite.token,
+        protocolVersion: PROTOCOL_VERSION,
+        instanceId: this.instanceId,
+        publicKey: Buffer.from(identity.publicKey).toString('base64'),
+      },
+      // The signature binds the certificate this participant pinned, so it is worthless to any other hub.
+      prove: (c) =>
+        Buffer.from(
+          signChallenge(identity.privateKeyPem, {
+            hubFingerprint: invite.fingerprint ?? '',
+            inviteId: c.inviteId,
+            nonce: c.nonce,
+            issuedAt: c.issuedAt,
+          }),
+        ).toString('base64'),
     });
     this.conn = conn;
     this.wire(conn);
@@ -255,6 +294,24 @@ export class ParticipantEngine {
       this.job?.jobId,
     );
     this.runner?.decide(round, approve);
+  }
+
+  /** Loads (or makes, at the first join) this installation's Ed25519 identity and shows its fingerprint. */
+  private ensureIdentity(): StoredIdentity {
+    if (!this.identity) {
+      this.identity = loadOrCreateIdentity(this.opts.stateDir, this.opts.keyProtector);
+      this.store.update({ identity: { fingerprint: this.identity.fingerprint } });
+      this.store.log(
+        'info',
+        `Identity key ${displayFingerprint(this.identity)} (${this.identity.protected ? 'encrypted by the OS keychain' : 'file readable by this user only'}).`,
+      );
+    }
+    return this.identity;
+  }
+
+  /** Signs an update claim with the identity key (base64). */
+  private signUpdate(claim: Parameters<typeof signUpdate>[1]): string {
+    return Buffer.from(signUpdate(this.ensureIdentity().privateKeyPem, claim)).toString('base64');
   }
 
   private runtime(): Promise<ParticipantRuntime> {
@@ -384,6 +441,8 @@ export class ParticipantEngine {
           waitConnected: (signal) => this.waitConnected(signal),
           ackTimeoutMs: this.opts.ackTimeoutMs ?? 30_000,
           maxAttempts: this.opts.maxSendAttempts ?? 8,
+          signUpdate: (claim) => this.signUpdate(claim),
+          attack: this.attack,
         },
         job,
         model,

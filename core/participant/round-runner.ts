@@ -18,6 +18,8 @@ import type { z } from 'zod';
 import { applyDelta, flatDelta, privatizeDelta } from '../privacy/update-privacy.ts';
 import { SecAggClient } from './secagg-client.ts';
 import { roundPrivacy } from '../privacy/round-privacy.ts';
+import { sha256Hex, type UpdateClaim } from '../crypto/identity.ts';
+import { attackSamples, attackWeights, type Attack } from './attack.ts';
 import type { StateStore } from './state.ts';
 import type {
   AckedEvent,
@@ -38,6 +40,10 @@ export interface RunnerContext {
   waitConnected(signal: AbortSignal): Promise<void>;
   ackTimeoutMs: number;
   maxAttempts: number;
+  /** Signs (job, round, SHA-256 of the weights, samples) with the identity key; base64. */
+  signUpdate: (claim: UpdateClaim) => string;
+  /** Research only: how this participant corrupts its updates (null: honest). */
+  attack?: Attack | null;
 }
 
 /** Raised when a send is given up (hub said no, or the engine stopped). */
@@ -292,7 +298,10 @@ export class RoundRunner {
       `Round ${msg.round}: local accuracy ${pct(trained.accuracy)}, local test accuracy ${test ? pct(test.accuracy) : 'n/a'}.`,
       job.jobId,
     );
+    const attack = this.ctx.attack;
     let sendWeights = this.model.getWeights();
+    if (attack) sendWeights = attackWeights(attack, sendWeights, msg.round);
+    const samples = attack ? attackSamples(attack, trained.samples) : trained.samples;
     let delta: Float32Array | null = null;
     const dp = msg.secagg?.dpClip ? { clip: msg.secagg.dpClip, noiseStd: msg.secagg.noiseStd } : msg.localDp;
     if (msg.secagg || dp) {
@@ -321,10 +330,12 @@ export class RoundRunner {
       return;
     }
     this.status({ state: 'uploading', round: msg.round });
+    const weightsSha256 = sha256Hex(encoded);
     const update: ClientPayload<'round:update'> = {
       jobId: job.jobId,
       round: msg.round,
-      samples: trained.samples,
+      samples,
+      signature: this.ctx.signUpdate({ jobId: job.jobId, round: msg.round, weightsSha256, samples }),
       metrics: {
         loss: finiteOr(trained.loss, 0),
         accuracy: clamp01(trained.accuracy),
@@ -339,7 +350,7 @@ export class RoundRunner {
       const client = this.secagg;
       if (client?.round !== msg.round)
         throw new Error(`Round ${msg.round}: the secure-aggregation state was lost.`);
-      const clipped = await client.submit(delta, trained.samples, update.metrics, signal);
+      const clipped = await client.submit(delta, samples, update.metrics, signal);
       store.log(
         'info',
         `Round ${msg.round}: masked update sent${clipped > 0 ? ` (${clipped} values clipped to ±${msg.secagg.clipRange})` : ''}.`,
@@ -369,6 +380,15 @@ export class RoundRunner {
       return;
     }
     this.model.setWeights(weights);
+    if (msg.auditHead) {
+      // Kept (state and the local log file) so the hub's audit can later be checked against it.
+      store.update({ auditHead: { round: msg.round, ...msg.auditHead } });
+      store.log(
+        'info',
+        `Round ${msg.round}: hub audit chain head #${msg.auditHead.id} ${msg.auditHead.hash}.`,
+        this.job.jobId,
+      );
+    }
     this.status({ state: 'evaluating', round: msg.round });
     const test = this.data.split.test;
     const res =

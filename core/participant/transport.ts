@@ -7,7 +7,9 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import { pinnedTlsOptions, type PinnedTlsOptions } from '../net/pinned-tls.ts';
 import {
   FEDERATION_NAMESPACE,
+  authChallengeSchema,
   type Ack,
+  type AuthChallenge,
   type FederationClientEvents,
   type FederationServerEvents,
   type ParticipantAuth,
@@ -34,6 +36,10 @@ class SocketConnection implements FederationConnection {
   private connectError: ((err: { message: string; code?: string }) => void) | null = null;
   private closed = false;
   private opening = false;
+  /** The signed answer to the hub's last challenge, sent with the next connect attempt only. */
+  private proof: { nonce: string; issuedAt: number; signature: string } | null = null;
+  /** Challenges answered since the last successful connect (a hub that keeps asking is broken). */
+  private challenges = 0;
 
   constructor(
     private readonly opts: {
@@ -41,6 +47,7 @@ class SocketConnection implements FederationConnection {
       fingerprint: string | null;
       auth: ParticipantAuth;
       maxBytes?: number;
+      prove?: (challenge: AuthChallenge) => string;
     },
     private readonly onOutgoing?: (event: string, args: unknown[]) => void,
   ) {}
@@ -55,7 +62,13 @@ class SocketConnection implements FederationConnection {
   }
 
   onConnect(handler: () => void): void {
-    this.handlers.push(['connect', handler]);
+    this.handlers.push([
+      'connect',
+      () => {
+        this.challenges = 0;
+        handler();
+      },
+    ]);
   }
 
   onDisconnect(handler: (reason: string, byServer: boolean) => void): void {
@@ -70,7 +83,8 @@ class SocketConnection implements FederationConnection {
     this.handlers.push([
       'connect_error',
       (err) => {
-        const e = err as Error & { data?: { code?: unknown } };
+        const e = err as Error & { data?: { code?: unknown; challenge?: unknown } };
+        if (e.data?.code === 'auth-challenge' && this.answer(e.data.challenge)) return;
         handler({ message: e.message, code: typeof e.data?.code === 'string' ? e.data.code : undefined });
       },
     ]);
@@ -112,6 +126,27 @@ class SocketConnection implements FederationConnection {
       .finally(() => (this.opening = false));
   }
 
+  /** Signs the hub's challenge and connects again at once; false when it cannot (the engine then hears the error). */
+  private answer(raw: unknown): boolean {
+    const challenge = authChallengeSchema.safeParse(raw);
+    if (!challenge.success || !this.opts.prove || !this.socket || this.challenges >= 3) return false;
+    this.challenges++;
+    this.proof = {
+      nonce: challenge.data.nonce,
+      issuedAt: challenge.data.issuedAt,
+      signature: this.opts.prove(challenge.data),
+    };
+    this.socket.connect();
+    return true;
+  }
+
+  /** The handshake auth of one attempt: the proof travels once. */
+  private authFor(): ParticipantAuth {
+    const proof = this.proof;
+    this.proof = null;
+    return proof ? { ...this.opts.auth, proof } : this.opts.auth;
+  }
+
   close(): void {
     this.closed = true;
     this.socket?.removeAllListeners();
@@ -130,7 +165,7 @@ class SocketConnection implements FederationConnection {
   }
 
   private async create(): Promise<void> {
-    const { url, fingerprint, auth, maxBytes } = this.opts;
+    const { url, fingerprint, maxBytes } = this.opts;
     let tls: Partial<PinnedTlsOptions> = {};
     if (fingerprint) tls = await pinnedTlsOptions(url, fingerprint);
     else if (new URL(url).protocol === 'https:') {
@@ -146,7 +181,8 @@ class SocketConnection implements FederationConnection {
       autoConnect: false,
       forceNew: true,
       timeout: 20_000,
-      auth,
+      // A function: socket.io calls it on every attempt, so the challenge answer goes on the retry.
+      auth: (cb: (data: object) => void) => cb(this.authFor()),
       maxPayload: maxBytes ? maxBytes * 2 : undefined,
       ...tls,
     };

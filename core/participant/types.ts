@@ -7,6 +7,7 @@ import type { OwnerSplit } from '../data/types.ts';
 import type { ModelSpec, WeightManifest } from '../model/spec.ts';
 import type {
   Ack,
+  AuthChallenge,
   BackendInfo,
   DatasetSummary,
   FederationClientEvents,
@@ -50,6 +51,8 @@ export type TransportFactory = (opts: {
   auth: ParticipantAuth;
   /** Largest frame the participant sends or accepts, from the model size. */
   maxBytes?: number;
+  /** Signs a hub challenge with the participant's key (base64 signature); see core/crypto/identity.ts. */
+  prove?: (challenge: AuthChallenge) => string;
 }) => FederationConnection;
 
 /** What a local training run reports. */

@@ -102,6 +102,10 @@ export interface ParticipantState {
   /** How the job ended, once it has. */
   ended: { reason: JobEnd['reason']; finalRound: number } | null;
   logs: LogEntry[];
+  /** This installation's Ed25519 identity: SHA-256 of its public key (hex); absent before the first join. */
+  identity?: { fingerprint: string } | null;
+  /** The hub's audit chain head as of the last unified round (kept to check the hub's record later). */
+  auditHead?: { round: number; id: number; hash: string } | null;
 }
 
 export type BridgeEvent =

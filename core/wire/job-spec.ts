@@ -91,6 +91,8 @@ export const jobSpecSchema = z
     maxByzantine: z.number().int().min(0).max(1000).optional(),
     /** norm-clip-avg: bound on each update's L2 distance from the global model (default: the round's median). */
     clipNorm: z.number().positive().finite().optional(),
+    /** Sample counts weighted methods use are clipped to this (a participant's claim is its own word). */
+    maxSamplesPerUpdate: positiveInt.optional(),
     ...privacySpecFields,
   })
   .strict()

@@ -4,6 +4,7 @@
  * Uint8Array produced by `encodeWeights` (weights-codec.ts), never as JSON arrays.
  */
 import { z } from 'zod';
+import { cleanText } from './clean-text.ts';
 import type { JobSpec } from './job-spec.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import type { UnifyMethod } from '../unify/types.ts';
@@ -21,7 +22,7 @@ import type {
 } from './secagg-protocol.ts';
 
 /** Bumped on any incompatible change; the hub refuses other versions at the handshake. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const FEDERATION_NAMESPACE = '/federation';
 export const OPERATOR_NAMESPACE = '/operator';
@@ -40,14 +41,41 @@ export type ErrorCode =
   | 'rate-limited'
   | 'not-found'
   | 'conflict'
-  | 'internal';
+  | 'internal'
+  /** Handshake only: sign the enclosed challenge and connect again (the transport does it). */
+  | 'auth-challenge';
 
-/** Handshake `auth` of a participant socket. */
+/** Standard base64 of exactly 32 bytes (an Ed25519 public key). */
+export const base64Key32 = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expected 32 bytes in base64');
+/** Standard base64 of exactly 64 bytes (an Ed25519 signature). */
+export const base64Sig64 = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expected 64 bytes in base64');
+
+/** A hub challenge: the participant signs (hub certificate fingerprint, invite id, nonce, issuedAt). */
+export const authChallengeSchema = z.object({
+  nonce: z.string().regex(/^[0-9a-f]{64}$/),
+  issuedAt: z.number().int().nonnegative(),
+  inviteId: z.string().min(1).max(64),
+});
+export type AuthChallenge = z.infer<typeof authChallengeSchema>;
+
+/**
+ * Handshake `auth` of a participant socket. The first attempt carries the token and the public key;
+ * the hub answers with an `auth-challenge` connect error; the next attempt adds the signed proof.
+ */
 export const participantAuthSchema = z.object({
   token: z.string().min(16).max(512),
   protocolVersion: z.number().int(),
-  /** Stable per installation, so a reconnect is recognised as the same participant. */
-  instanceId: z.string().min(1).max(128),
+  /** The participant's Ed25519 public key (raw 32 bytes, base64): the identity the invite binds. */
+  publicKey: base64Key32,
+  /** Ignored by the hub since protocol 2 (a participant is its invite and key); kept for old clients' logs. */
+  instanceId: z.string().min(1).max(128).optional(),
+  proof: z
+    .object({
+      nonce: z.string().regex(/^[0-9a-f]{64}$/),
+      issuedAt: z.number().int().nonnegative(),
+      signature: base64Sig64,
+    })
+    .optional(),
 });
 export type ParticipantAuth = z.infer<typeof participantAuthSchema>;
 
@@ -65,11 +93,14 @@ export const datasetSummarySchema = z.object({
 });
 export type DatasetSummary = z.infer<typeof datasetSummarySchema>;
 
+/** Participant-supplied text: bounded, then cleaned of escapes, controls and bidi overrides. */
+const cleanString = (max: number) => z.string().max(max).transform(cleanText);
+
 export const backendInfoSchema = z.object({
-  backend: z.string().max(64),
-  device: z.string().max(256),
+  backend: cleanString(64),
+  device: cleanString(256),
   /** Why better backends were not used ("tfjs-node-gpu not installed", ...). */
-  notes: z.array(z.string().max(500)).max(10),
+  notes: z.array(cleanString(500)).max(10),
 });
 export type BackendInfo = z.infer<typeof backendInfoSchema>;
 
@@ -92,6 +123,8 @@ export const roundUpdateSchema = z.object({
   samples: z.number().int().positive(),
   metrics: localMetricsSchema,
   weights: z.instanceof(Uint8Array),
+  /** Ed25519 signature (base64) over (jobId, round, SHA-256 of weights, samples): core/crypto/identity.ts. */
+  signature: base64Sig64,
 });
 export type RoundUpdate = z.infer<typeof roundUpdateSchema>;
 
@@ -166,6 +199,14 @@ export interface RoundUnified {
   weights: Uint8Array;
   /** The unified model's accuracy on the hub's test set, when the job gives one. */
   hubAccuracy: number | null;
+  /** The hub's audit chain head after this round (participants keep it: `fedunify audit verify --head`). */
+  auditHead?: AuditHead;
+}
+
+/** The newest entry of the hub's hash-chained audit log. */
+export interface AuditHead {
+  id: number;
+  hash: string;
 }
 
 /** Before round 1: how many participants are ready and how many the job needs. */
@@ -239,6 +280,8 @@ export interface ParticipantRecord {
   dataset: DatasetSummary | null;
   backend: BackendInfo | null;
   lastSeen: string;
+  /** SHA-256 of the participant's Ed25519 public key (hex); null for records from before identities. */
+  keyFingerprint?: string | null;
 }
 
 export interface RoundRecord {
@@ -257,6 +300,13 @@ export interface RoundRecord {
     unifiedLocalAccuracy: number | null;
     bytes: number;
     sha256: string;
+    /** L2 distance of the update from the global model it started from. */
+    distanceFromGlobal?: number;
+    /** L2 distance from the round's coordinate-wise median update. */
+    distanceFromMedian?: number;
+    /** Robust z-score of distanceFromMedian (core/unify/update-stats.ts); flagged above 3.5. */
+    outlierScore?: number;
+    outlier?: boolean;
   }[];
   /** Hub-test accuracy of each method on this round's updates (the job's method drives the next round). */
   methods: { method: UnifyMethod; hubAccuracy: number | null; hubLoss: number | null }[];
@@ -274,6 +324,8 @@ export interface InviteRecord {
   jobId: string | null;
   createdAt: string;
   revoked: boolean;
+  /** SHA-256 of the Ed25519 key the invite is bound to (hex); null until a participant enrolls. */
+  keyFingerprint?: string | null;
   /** Present only in the answer that creates it: the token is stored hashed. */
   invite?: string;
 }

@@ -113,6 +113,24 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE rounds ADD COLUMN eval_ms REAL;`,
   // Log entries keep one line in `message`; stack traces and context go here.
   `ALTER TABLE logs ADD COLUMN details TEXT;`,
+  // Identity and evidence (issue 8): invites bind an Ed25519 key; the audit log becomes a hash chain.
+  `
+  ALTER TABLE invites ADD COLUMN public_key TEXT;
+  ALTER TABLE invites ADD COLUMN enrolled_at TEXT;
+  ALTER TABLE participants ADD COLUMN key_fingerprint TEXT;
+  ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+  ALTER TABLE audit ADD COLUMN hash TEXT;
+  CREATE TABLE update_stats (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    round INTEGER NOT NULL,
+    participant_id TEXT NOT NULL,
+    distance_global REAL NOT NULL,
+    distance_median REAL NOT NULL,
+    score REAL NOT NULL,
+    outlier INTEGER NOT NULL,
+    PRIMARY KEY (job_id, round, participant_id)
+  );
+  `,
 ];
 
 /** Brings the database schema up to date; returns how many migrations ran. */

@@ -293,6 +293,21 @@ export class RoundStore {
     return r ? this.record(jobId, r, names) : null;
   }
 
+  /** The outlier statistics of one update (update_stats, written by the trust side at round close). */
+  private statOf(jobId: string, round: number, pid: string): Partial<RoundRecord['participants'][number]> {
+    const s = this.db
+      .prepare('SELECT * FROM update_stats WHERE job_id = ? AND round = ? AND participant_id = ?')
+      .get(jobId, round, pid) as
+      { distance_global: number; distance_median: number; score: number; outlier: number } | undefined;
+    if (!s) return {};
+    return {
+      distanceFromGlobal: s.distance_global,
+      distanceFromMedian: s.distance_median,
+      outlierScore: s.score,
+      outlier: s.outlier === 1,
+    };
+  }
+
   private record(
     jobId: string,
     r: {
@@ -332,6 +347,7 @@ export class RoundStore {
         unifiedLocalAccuracy: evals.get(u.participantId)?.accuracy ?? null,
         bytes: u.bytes,
         sha256: u.sha256,
+        ...this.statOf(jobId, r.round, u.participantId),
       })),
       methods,
       hubAccuracy: methods.find((m) => m.method === r.method)?.hubAccuracy ?? null,

@@ -8,6 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { migrate } from './migrations.ts';
 import { RoundStore } from './round-store.ts';
+import { AuditLog, type AuditHead } from './audit-log.ts';
+import { keyFingerprint } from '../../core/crypto/identity.ts';
+import { cleanText } from '../../core/wire/clean-text.ts';
 import type { JobSpec } from '../../core/wire/job-spec.ts';
 import type {
   BackendInfo,
@@ -46,6 +49,7 @@ interface InviteRow {
   token_hash: string;
   created_at: string;
   revoked: number;
+  public_key: string | null;
 }
 
 interface ParticipantRow {
@@ -60,6 +64,7 @@ interface ParticipantRow {
   round: number;
   samples_per_sec: number | null;
   last_seen: string;
+  key_fingerprint: string | null;
 }
 
 /** A participant as stored; `connected` is known only to the live hub. */
@@ -94,6 +99,7 @@ function toInvite(row: InviteRow): InviteRecord {
     jobId: row.job_id,
     createdAt: row.created_at,
     revoked: row.revoked === 1,
+    keyFingerprint: row.public_key ? keyFingerprint(Buffer.from(row.public_key, 'base64')) : null,
   };
 }
 
@@ -110,6 +116,7 @@ function toParticipant(row: ParticipantRow): StoredParticipant {
     dataset: row.dataset ? (JSON.parse(row.dataset) as DatasetSummary) : null,
     backend: row.backend ? (JSON.parse(row.backend) as BackendInfo) : null,
     lastSeen: row.last_seen,
+    keyFingerprint: row.key_fingerprint,
   };
 }
 
@@ -117,6 +124,7 @@ function toParticipant(row: ParticipantRow): StoredParticipant {
 export class Store {
   readonly db: Database.Database;
   readonly rounds: RoundStore;
+  readonly auditLog: AuditLog;
 
   /** Opens (creating and migrating) dataDir/hub.db; ':memory:' as dataDir opens a throwaway one. */
   constructor(dataDir: string) {
@@ -126,6 +134,7 @@ export class Store {
     this.db.pragma('synchronous = NORMAL');
     migrate(this.db);
     this.rounds = new RoundStore(this.db, dataDir === ':memory:' ? null : dataDir);
+    this.auditLog = new AuditLog(this.db, dataDir === ':memory:' ? null : dataDir, now);
   }
 
   /** Closes the database. */
@@ -235,7 +244,7 @@ export class Store {
     const id = newId('inv');
     this.db
       .prepare('INSERT INTO invites (id, name, job_id, token_hash, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(id, name, jobId, tokenHash, now());
+      .run(id, cleanText(name) || 'unnamed organization', jobId, tokenHash, now());
     return this.getInvite(id) as InviteRecord;
   }
 
@@ -259,6 +268,21 @@ export class Store {
     );
   }
 
+  /** The Ed25519 public key (raw) an invite is bound to, or null before enrollment. */
+  inviteKey(inviteId: string): Uint8Array | null {
+    const row = this.db.prepare('SELECT public_key FROM invites WHERE id = ?').get(inviteId) as
+      { public_key: string | null } | undefined;
+    return row?.public_key ? new Uint8Array(Buffer.from(row.public_key, 'base64')) : null;
+  }
+
+  /** Binds an unbound invite to a key (first enrollment wins); returns the key the invite is bound to now. */
+  enrollInvite(inviteId: string, publicKey: Uint8Array): Uint8Array | null {
+    this.db
+      .prepare('UPDATE invites SET public_key = ?, enrolled_at = ? WHERE id = ? AND public_key IS NULL')
+      .run(Buffer.from(publicKey).toString('base64'), now(), inviteId);
+    return this.inviteKey(inviteId);
+  }
+
   /** Marks an invite revoked; returns false if there is no such invite. */
   revokeInvite(id: string): boolean {
     return this.db.prepare('UPDATE invites SET revoked = 1 WHERE id = ?').run(id).changes > 0;
@@ -266,20 +290,26 @@ export class Store {
 
   // ---- participants ----
 
-  /** The participant of a job with this installation id, created if new. */
+  /**
+   * The participant of a job for an invite, created if new. A participant is its invite (bound to
+   * one key): never a client-chosen id, so no invite can take over another's record.
+   */
   upsertParticipant(p: {
     jobId: string;
     inviteId: string;
     instanceId: string;
     name: string;
+    keyFingerprint?: string | null;
   }): StoredParticipant {
     const existing = this.db
-      .prepare('SELECT * FROM participants WHERE job_id = ? AND instance_id = ?')
-      .get(p.jobId, p.instanceId) as ParticipantRow | undefined;
+      .prepare('SELECT * FROM participants WHERE job_id = ? AND invite_id = ? ORDER BY rowid LIMIT 1')
+      .get(p.jobId, p.inviteId) as ParticipantRow | undefined;
     if (existing) {
       this.db
-        .prepare('UPDATE participants SET invite_id = ?, last_seen = ? WHERE id = ?')
-        .run(p.inviteId, now(), existing.id);
+        .prepare(
+          'UPDATE participants SET last_seen = ?, key_fingerprint = COALESCE(?, key_fingerprint) WHERE id = ?',
+        )
+        .run(now(), p.keyFingerprint ?? null, existing.id);
       return this.getParticipant(existing.id) as StoredParticipant;
     }
     const taken = new Set(this.listParticipants(p.jobId).map((q) => q.name));
@@ -288,11 +318,50 @@ export class Store {
     const id = newId('p');
     this.db
       .prepare(
-        `INSERT INTO participants (id, job_id, invite_id, instance_id, name, last_seen)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO participants (id, job_id, invite_id, instance_id, name, last_seen, key_fingerprint)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, p.jobId, p.inviteId, p.instanceId, name, now());
+      // instance_id (unique per job) holds the invite id: one invite, one participant.
+      .run(id, p.jobId, p.inviteId, p.inviteId, name, now(), p.keyFingerprint ?? null);
     return this.getParticipant(id) as StoredParticipant;
+  }
+
+  /** Stores the outlier statistics of a round's updates. */
+  putUpdateStats(
+    jobId: string,
+    round: number,
+    stats: {
+      participantId: string;
+      distanceFromGlobal: number;
+      distanceFromMedian: number;
+      score: number;
+      outlier: boolean;
+    }[],
+  ): void {
+    const put = this.db.prepare(
+      `INSERT OR REPLACE INTO update_stats (job_id, round, participant_id, distance_global, distance_median, score, outlier)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // Finite numbers only: SQLite and JSON both lose infinities.
+    const f = (x: number) => (Number.isFinite(x) ? x : Number.MAX_VALUE);
+    this.db.transaction(() => {
+      for (const s of stats) {
+        put.run(
+          jobId,
+          round,
+          s.participantId,
+          f(s.distanceFromGlobal),
+          f(s.distanceFromMedian),
+          f(s.score),
+          s.outlier ? 1 : 0,
+        );
+      }
+    })();
+  }
+
+  /** Records the fingerprint of the key a participant proved. */
+  setParticipantKey(id: string, fingerprint: string): void {
+    this.db.prepare('UPDATE participants SET key_fingerprint = ? WHERE id = ?').run(fingerprint, id);
   }
 
   /** One participant, or null. */
@@ -335,11 +404,14 @@ export class Store {
 
   // ---- audit and logs ----
 
-  /** Appends an audit entry (joins, submissions with size and hash, unifications, operator actions). */
-  audit(jobId: string | null, actor: string, action: string, detail: Record<string, unknown>): void {
-    this.db
-      .prepare('INSERT INTO audit (ts, job_id, actor, action, detail) VALUES (?, ?, ?, ?, ?)')
-      .run(now(), jobId, actor, action, JSON.stringify(detail));
+  /** Appends a hash-chained audit entry (joins, signed submissions, unifications, refusals, operator actions). */
+  audit(jobId: string | null, actor: string, action: string, detail: Record<string, unknown>): AuditHead {
+    return this.auditLog.append(jobId, actor, action, detail);
+  }
+
+  /** The audit chain head (null while the log is empty). */
+  auditHead(): AuditHead | null {
+    return this.auditLog.current();
   }
 
   /** A job's audit entries (or the hub's, for null), oldest first. */

@@ -6,14 +6,11 @@
 import type { Namespace } from 'socket.io';
 import type { z } from 'zod';
 import {
-  PROTOCOL_VERSION,
-  participantAuthSchema,
   participantStatusSchema,
   readySchema,
   roundEvalSchema,
   roundUpdateSchema,
   type Ack,
-  type ErrorCode,
   type FederationClientEvents,
   type FederationServerEvents,
   type InviteRecord,
@@ -28,24 +25,31 @@ import {
 import type { Store } from '../db/store.ts';
 import type { HubLogger } from '../hub-events.ts';
 import type { JobManager } from '../rounds/job-manager.ts';
-import { hashToken } from '../operator/operator-auth.ts';
 import { TokenBucket } from '../rate-limit.ts';
+import { ChallengeBook, handshake, refusal, type HandshakeContext } from './handshake.ts';
+import { admitUpdate, type AdmittedUpdate } from './update-admission.ts';
+import { formatFingerprint } from '../../core/crypto/identity.ts';
 import { disconnectReasonInWords } from '../disconnect-reason.ts';
-import type { FederationSocket } from '../rounds/round-coordinator.ts';
 
 /** What the federation handlers need. */
 export interface FederationDeps {
   store: Store;
   log: HubLogger;
   jobs: JobManager;
-  /** Events per socket: burst and sustained rate. */
+  /** Events per socket and per invite: burst and sustained rate. */
   rate?: { burst: number; perSec: number };
+  /** The hub's certificate fingerprint ('' without TLS), bound into every key proof. */
+  hubFingerprint?: string;
+  /** Lifts the pre-authentication byte budget of a raw connection (pre-auth-limit.ts). */
+  trust?: (conn: unknown) => void;
 }
 
 /** Per-socket data set at the handshake. */
 interface SocketData {
   invite: InviteRecord;
   instanceId: string;
+  publicKey: Uint8Array;
+  fingerprint: string;
   jobId: string | null;
   participantId: string | null;
 }
@@ -62,41 +66,6 @@ const KNOWN_EVENTS = new Set([
   'secagg:unmask',
 ]);
 
-function refusal(message: string, code: ErrorCode): Error {
-  return Object.assign(new Error(message), { data: { code } });
-}
-
-/** Auth middleware: protocol version, then a known, unrevoked invite token. */
-function authenticate(store: Store, socket: FederationSocket): Error | null {
-  const auth: unknown = socket.handshake.auth;
-  const version = (auth as { protocolVersion?: unknown } | null)?.protocolVersion;
-  if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
-    return refusal(
-      `protocol version ${version} is not supported: this hub speaks version ${PROTOCOL_VERSION}; install the FedUnify version the hub runs`,
-      'version-mismatch',
-    );
-  }
-  const parsed = participantAuthSchema.safeParse(auth);
-  if (!parsed.success) {
-    const what = parsed.error.issues.map((i) => `${i.path.join('.') || 'auth'}: ${i.message}`).join('; ');
-    return refusal(`invalid handshake (${what}): connect with the token from your invite`, 'unauthorized');
-  }
-  const invite = store.inviteByTokenHash(hashToken(parsed.data.token));
-  if (!invite)
-    return refusal(
-      'unauthorized: this invite token is not known to the hub; ask the operator for a new invite',
-      'unauthorized',
-    );
-  if (invite.revoked)
-    return refusal(
-      'unauthorized: this invite was revoked by the hub operator; ask for a new one',
-      'unauthorized',
-    );
-  const data: SocketData = { invite, instanceId: parsed.data.instanceId, jobId: null, participantId: null };
-  socket.data = data;
-  return null;
-}
-
 /** Registers the participant protocol on the /federation namespace. */
 export function registerFederationHandlers(
   nsp: Namespace<FederationClientEvents, FederationServerEvents>,
@@ -104,10 +73,44 @@ export function registerFederationHandlers(
 ): void {
   const { store, log, jobs } = deps;
   const rate = deps.rate ?? { burst: 40, perSec: 10 };
+  const ctx: HandshakeContext = {
+    store,
+    book: new ChallengeBook(),
+    hubFingerprint: deps.hubFingerprint ?? '',
+    attempts: new Map(),
+  };
+  // One budget per invite across all its sockets, so reconnecting does not refill it.
+  const inviteBuckets = new Map<string, TokenBucket>();
 
   nsp.use((socket, next) => {
     try {
-      next(authenticate(store, socket) ?? undefined);
+      const result = handshake(ctx, socket.handshake.auth);
+      if (result instanceof Error) {
+        const code = (result as Error & { data?: { code?: string } }).data?.code;
+        if (code !== 'auth-challenge') {
+          const inv = (result as Error & { data?: { code?: string } }).data;
+          log.warn('federation', `handshake refused (${inv?.code ?? 'error'}): ${result.message}`);
+        }
+        return next(result);
+      }
+      const data: SocketData = {
+        invite: result.invite,
+        instanceId: result.invite.id,
+        publicKey: result.publicKey,
+        fingerprint: result.fingerprint,
+        jobId: null,
+        participantId: null,
+      };
+      socket.data = data;
+      if (result.enrolled) {
+        store.audit(result.invite.jobId, result.invite.id, 'enrolled', {
+          invite: result.invite.name,
+          publicKey: Buffer.from(result.publicKey).toString('base64'),
+          keyFingerprint: result.fingerprint,
+        });
+        log.info('federation', `${result.invite.name} enrolled key ${formatFingerprint(result.fingerprint)}`);
+      }
+      next();
     } catch (err) {
       log.error('federation', `handshake failed: ${(err as Error).message}`);
       next(refusal('the hub could not check this handshake; try again', 'internal'));
@@ -116,10 +119,25 @@ export function registerFederationHandlers(
 
   nsp.on('connection', (socket) => {
     const data = socket.data as SocketData;
+    deps.trust?.(socket.conn);
+    // One live connection per invite: a proven reconnect of the same key replaces the older one.
+    for (const other of nsp.sockets.values()) {
+      if (other.id !== socket.id && (other.data as Partial<SocketData>).invite?.id === data.invite.id) {
+        other.emit('hub:error', {
+          code: 'conflict',
+          message: 'This participant connected again from elsewhere.',
+        });
+        other.disconnect(true);
+      }
+    }
     const bucket = new TokenBucket(rate.burst, rate.perSec);
+    let inviteBucket = inviteBuckets.get(data.invite.id);
+    if (!inviteBucket)
+      inviteBuckets.set(data.invite.id, (inviteBucket = new TokenBucket(rate.burst, rate.perSec)));
+    const perInvite = inviteBucket;
     let flooded = false;
     socket.use((packet, next) => {
-      if (bucket.take()) return next();
+      if (bucket.take() && perInvite.take()) return next();
       if (!flooded) {
         flooded = true;
         log.warn(
@@ -200,6 +218,18 @@ export function registerFederationHandlers(
       });
     };
 
+    /** Refusals are evidence too: recorded as refused, with the reason the participant was given. */
+    const refused = (
+      jobId: string,
+      pid: string,
+      what: string,
+      detail: Record<string, unknown>,
+      res: { code: string; error: string },
+    ): void => {
+      store.audit(jobId, pid, `${what}-refused`, { ...detail, code: res.code, error: res.error });
+      log.warn('federation', `${what} from ${data.invite.name} refused: ${res.error}`, jobId);
+    };
+
     const runnerOf = (jobId: string) => {
       const runner = jobs.runner(jobId);
       if (!runner) throw new Error(`job ${jobId} is not active`);
@@ -207,19 +237,38 @@ export function registerFederationHandlers(
     };
 
     handle('participant:ready', readySchema, (jobId, pid, msg) => runnerOf(jobId).ready(pid, msg));
-    handle('round:update', roundUpdateSchema, (jobId, pid, msg) => {
+    handle('round:update', roundUpdateSchema, async (jobId, pid, msg) => {
       const runner = jobs.runner(jobId);
-      if (!runner)
-        return {
-          ok: false,
-          code: 'wrong-round',
-          error: 'This job has ended; the hub takes no more updates.',
-        };
-      return runner.update(pid, msg);
+      const answer = !runner
+        ? ({
+            ok: false,
+            code: 'wrong-round',
+            error: 'This job has ended; the hub takes no more updates.',
+          } as const)
+        : admitUpdate({ store, job: runner.job, participantId: pid, publicKey: data.publicKey }, msg);
+      if (!answer.ok) {
+        refused(jobId, pid, 'update', { round: msg.round, samples: msg.samples }, answer);
+        return answer;
+      }
+      const admitted: AdmittedUpdate = {
+        ...msg,
+        samples: answer.samples,
+        claimedSamples: msg.samples,
+        publicKey: Buffer.from(data.publicKey).toString('base64'),
+      };
+      const res = await runner!.update(pid, admitted);
+      if (!res.ok) refused(jobId, pid, 'update', { round: msg.round, samples: msg.samples }, res);
+      return res;
     });
     handle('round:eval', roundEvalSchema, (jobId, pid, msg) => {
-      store.audit(jobId, pid, 'eval', { round: msg.round, accuracy: msg.accuracy, samples: msg.samples });
-      return jobs.runner(jobId)?.evalReport(pid, msg) ?? { ok: true };
+      const runner = jobs.runner(jobId);
+      const res = runner
+        ? runner.evalReport(pid, msg)
+        : ({ ok: false, code: 'wrong-round', error: 'This job has ended.' } as const);
+      const detail = { round: msg.round, accuracy: msg.accuracy, samples: msg.samples };
+      if (res.ok) store.audit(jobId, pid, 'eval', detail);
+      else refused(jobId, pid, 'eval', detail, res);
+      return res;
     });
     const ended: Ack = { ok: false, code: 'wrong-round', error: 'This job has ended.' };
     handle(
@@ -272,6 +321,7 @@ export function registerFederationHandlers(
 
     try {
       jobs.assign(socket, data.invite, data.instanceId);
+      if (data.participantId) store.setParticipantKey(data.participantId, data.fingerprint);
     } catch (err) {
       log.error('federation', `could not assign a job to ${data.invite.name}: ${(err as Error).message}`);
       socket.emit('hub:error', {

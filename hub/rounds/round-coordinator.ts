@@ -23,6 +23,7 @@ import { jobModel, sha256Hex, type JobModel } from './model-ops.ts';
 import type { HubEvaluator } from '../eval/hub-evaluator.ts';
 import { RoundScoring } from '../eval/round-scoring.ts';
 import { closeRound, type RoundState } from './round-closer.ts';
+import { signedAuditFields } from '../federation/update-admission.ts';
 import { checkUpdate } from './update-intake.ts';
 import { Roster, type ReceivedUpdate } from './roster.ts';
 import { createStrategy, type RoundContext, type RoundHooks, type RoundStrategy } from './strategy.ts';
@@ -500,6 +501,7 @@ export class JobRunner {
       samples: msg.samples,
       bytes,
       sha256,
+      ...signedAuditFields(msg),
     });
     this.deps.log.info('rounds', `round ${r.round}: update from ${name} (${bytes} bytes)`, this.job.id);
     setImmediate(() => this.refresh());
@@ -585,6 +587,7 @@ export class JobRunner {
         weights: this.globalBytes,
         // Scored in the background (evaluation-queue.ts); the round record gets it when ready.
         hubAccuracy: null,
+        auditHead: this.deps.store.auditHead() ?? undefined,
       };
       this.lastUnified = unified;
       const readyIds = this.readyIds();

@@ -56,6 +56,12 @@ export function shortHash(hash: string | null | undefined, keep = 10): string {
   return hash.length <= keep * 2 + 1 ? hash : `${hash.slice(0, keep)}…${hash.slice(-6)}`;
 }
 
+/** An identity key fingerprint for people: the first 8 groups of 4 hex digits ("3f9a 1c2b …"). */
+export function formatKeyFingerprint(hex: string | null | undefined): string {
+  if (!hex) return '—';
+  return (hex.toLowerCase().match(/.{1,4}/g) ?? []).slice(0, 8).join(' ');
+}
+
 /** An error of any kind as one readable sentence. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -76,7 +76,8 @@ describe('federation: a full job on loopback', () => {
       const msg = f.args[0] as Record<string, unknown>;
       if (f.event === 'round:update') {
         updates.push(f);
-        expect(keys(msg)).toEqual(['jobId', 'metrics', 'round', 'samples', 'weights']);
+        expect(keys(msg)).toEqual(['jobId', 'metrics', 'round', 'samples', 'signature', 'weights']);
+        expect(msg.signature).toMatch(/^[A-Za-z0-9+/]{86}==$/);
         expect(keys(msg.metrics)).toEqual(METRIC_KEYS);
         expect(Object.values(msg.metrics as object).every(isNumOrNull)).toBe(true);
         expect(msg.samples).toBe(300);

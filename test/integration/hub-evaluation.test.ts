@@ -14,6 +14,7 @@ import {
   tempDir,
   connectRaw,
   outcome,
+  inviteToken,
 } from './hub-helpers.ts';
 
 // Softmax regression on Fashion-MNIST: small enough to evaluate quickly in the hub's worker.
@@ -58,7 +59,8 @@ describe('hub: evaluation on its own test set', () => {
     });
     const clients: Socket[] = [];
     for (const id of ['e-a', 'e-b']) {
-      const s = await connectRaw(hub, { token, instanceId: id });
+      const t = id === 'e-a' ? token : await inviteToken(started.op, job.id, 'Org B');
+      const s = await connectRaw(hub, { token: t, instanceId: id });
       sockets.push(s);
       await outcome(s);
       clients.push(s);

@@ -15,6 +15,14 @@ import type { JobRecord } from '../../core/wire/protocol.ts';
 import { decodeInvite } from '../../core/wire/invite.ts';
 import { weightManifest } from '../../core/model/manifest.ts';
 import { encodeWeights } from '../../core/wire/weights-codec.ts';
+import type { AuthChallenge } from '../../core/wire/protocol.ts';
+import {
+  generateIdentity,
+  sha256Hex,
+  signChallenge,
+  signUpdate,
+  type IdentityKeyPair,
+} from '../../core/crypto/identity.ts';
 
 /** A two-tensor model (dense 16→3): small enough to build weights by hand in a test. */
 export const TINY_MODEL = {
@@ -104,19 +112,62 @@ export async function jobWithInvite(
   return { job, token: decodeInvite(inv.invite).token };
 }
 
-/** Connects a raw participant socket with pinned TLS; auth fields can be overridden. */
+const identities = new Map<string, IdentityKeyPair>();
+
+/** A test participant's Ed25519 identity, one per name (stable within a test run). */
+export function identityOf(name: string): IdentityKeyPair {
+  let id = identities.get(name);
+  if (!id) identities.set(name, (id = generateIdentity()));
+  return id;
+}
+
+/**
+ * Connects a raw participant socket with pinned TLS, answering the hub's key challenge with the
+ * identity named by `auth.instanceId` (or `key`); auth fields can be overridden.
+ */
 export async function connectRaw(
   hub: Pick<Hub, 'url' | 'fingerprint'>,
   auth: Record<string, unknown>,
+  key: IdentityKeyPair = identityOf(String(auth.instanceId ?? 'default')),
 ): Promise<Socket> {
   const tls = hub.fingerprint ? await pinnedTlsOptions(hub.url, hub.fingerprint) : {};
-  return io(hub.url + FEDERATION_NAMESPACE, {
+  let proof: object | null = null;
+  const socket: Socket = io(hub.url + FEDERATION_NAMESPACE, {
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
-    auth: { protocolVersion: PROTOCOL_VERSION, ...auth },
+    auth: (cb: (data: object) => void) => {
+      const withProof = proof ? { proof } : {};
+      proof = null;
+      cb({
+        protocolVersion: PROTOCOL_VERSION,
+        publicKey: Buffer.from(key.publicKey).toString('base64'),
+        ...auth,
+        ...withProof,
+      });
+    },
     ...tls,
   });
+  instanceOf.set(socket, String(auth.instanceId ?? 'default'));
+  socket.on('connect_error', (err: Error & { data?: { code?: string; challenge?: AuthChallenge } }) => {
+    const c = err.data?.challenge;
+    if (err.data?.code !== 'auth-challenge' || !c) return;
+    const signature = signChallenge(key.privateKeyPem, {
+      hubFingerprint: hub.fingerprint ?? '',
+      inviteId: c.inviteId,
+      nonce: c.nonce,
+      issuedAt: c.issuedAt,
+    });
+    proof = { nonce: c.nonce, issuedAt: c.issuedAt, signature: Buffer.from(signature).toString('base64') };
+    socket.connect();
+  });
+  return socket;
+}
+
+/** Creates one more invite to a job and returns its token. */
+export async function inviteToken(op: OperatorClient, jobId: string, org = 'Org'): Promise<string> {
+  const inv = await op.request<{ invite: string }>('POST', '/api/invites', { name: org, jobId });
+  return decodeInvite(inv.invite).token;
 }
 
 /** Resolves with the next `event` on `socket` (rejects after `ms`). */
@@ -130,22 +181,53 @@ export function next<T = unknown>(socket: Socket, event: string, ms = 20_000): P
   });
 }
 
-/** Resolves with the connect_error message, or 'connected'. */
+/** Resolves with the connect_error message, or 'connected' (key challenges are answered on the way). */
 export function outcome(socket: Socket): Promise<{ connected: boolean; message: string; code?: string }> {
   return new Promise((resolve) => {
     socket.once('connect', () => resolve({ connected: true, message: 'connected' }));
-    socket.once('connect_error', (err: Error & { data?: { code?: string } }) =>
-      resolve({ connected: false, message: err.message, code: err.data?.code }),
-    );
+    const onError = (err: Error & { data?: { code?: string } }) => {
+      if (err.data?.code === 'auth-challenge') return;
+      socket.off('connect_error', onError);
+      resolve({ connected: false, message: err.message, code: err.data?.code });
+    };
+    socket.on('connect_error', onError);
   });
 }
 
-/** Emits with an acknowledgement and resolves with it. */
+/**
+ * Emits with an acknowledgement and resolves with it. A round:update without a signature is signed
+ * here with the socket's identity, so tests can write updates as plain data.
+ */
 export function ask<T = { ok: boolean; code?: string; error?: string }>(
   socket: Socket,
   event: string,
   msg: unknown,
 ): Promise<T> {
+  const m = msg as {
+    jobId?: unknown;
+    round?: unknown;
+    samples?: unknown;
+    weights?: unknown;
+    signature?: unknown;
+  };
+  if (
+    event === 'round:update' &&
+    m &&
+    m.signature === undefined &&
+    m.weights instanceof Uint8Array &&
+    typeof m.jobId === 'string' &&
+    Number.isSafeInteger(m.round) &&
+    Number.isSafeInteger(m.samples)
+  ) {
+    const key = identityOf(instanceOf.get(socket) ?? 'default');
+    const signed = signedUpdate(key, {
+      jobId: m.jobId,
+      round: m.round as number,
+      samples: m.samples as number,
+      weights: m.weights,
+    });
+    msg = { ...(msg as object), signature: signed.signature };
+  }
   return socket.timeout(20_000).emitWithAck(event, msg) as Promise<T>;
 }
 
@@ -178,21 +260,39 @@ export async function roundOneStarted(
   overrides: Partial<JobSpecInput> = {},
 ): Promise<{ hub: Hub; op: OperatorClient; job: JobRecord; token: string; a: Socket; b: Socket }> {
   const { hub, op } = await startTestHub(dataDir);
-  const { job, token } = await jobWithInvite(op, tinyJob(overrides));
+  const { job, token } = await jobWithInvite(op, tinyJob(overrides), 'Org A');
   const a = await readyParticipant(hub, token, 'inst-a');
   const started = next<{ round: number }>(a, 'round:start');
-  const b = await readyParticipant(hub, token, 'inst-b');
+  const b = await readyParticipant(hub, await inviteToken(op, job.id, 'Org B'), 'inst-b');
   if ((await started).round !== 1) throw new Error('round 1 did not start');
   return { hub, op, job, token, a, b };
 }
 
-/** Sends a round update of tiny-model weights all equal to `value` and returns the acknowledgement. */
-export function sendUpdate(socket: Socket, jobId: string, round: number, value: number) {
-  return ask(socket, 'round:update', {
-    jobId,
-    round,
-    samples: 10,
-    metrics: UPDATE_METRICS,
-    weights: encodeWeights(TINY_MANIFEST, filled(value)),
+/** A signed round:update message (signed by `key`; `claim` overrides what the signature covers). */
+export function signedUpdate(
+  key: IdentityKeyPair,
+  msg: { jobId: string; round: number; samples: number; weights: Uint8Array },
+  claim: Partial<{ jobId: string; round: number; samples: number; weightsSha256: string }> = {},
+) {
+  const signature = signUpdate(key.privateKeyPem, {
+    jobId: msg.jobId,
+    round: msg.round,
+    samples: msg.samples,
+    weightsSha256: sha256Hex(msg.weights),
+    ...claim,
   });
+  return { ...msg, metrics: UPDATE_METRICS, signature: Buffer.from(signature).toString('base64') };
 }
+
+/**
+ * Sends a round update of tiny-model weights all equal to `value`, signed by the socket's identity
+ * (`instance`, as given to connectRaw/readyParticipant), and returns the acknowledgement.
+ */
+export function sendUpdate(socket: Socket, jobId: string, round: number, value: number, instance?: string) {
+  const name = instance ?? instanceOf.get(socket) ?? 'default';
+  const weights = encodeWeights(TINY_MANIFEST, filled(value));
+  return ask(socket, 'round:update', signedUpdate(identityOf(name), { jobId, round, samples: 10, weights }));
+}
+
+/** The identity name each raw socket connected with (so sendUpdate signs with the right key). */
+export const instanceOf = new WeakMap<Socket, string>();

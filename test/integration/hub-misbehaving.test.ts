@@ -22,6 +22,7 @@ import {
   tempDir,
   tinyJob,
   filled,
+  inviteToken,
 } from './hub-helpers.ts';
 
 /** A valid payload with one value replaced by NaN and the checksum fixed, so only the NaN is wrong. */
@@ -90,7 +91,7 @@ describe('hub: misbehaving participants', () => {
     const { job, token } = await jobWithInvite(op, tinyJob({ name: 'bad weights', rounds: 3 }));
     const a = track(await readyParticipant(hub, token, 'bw-a'));
     const startA = next<RoundStart>(a, 'round:start');
-    const b = track(await readyParticipant(hub, token, 'bw-b'));
+    const b = track(await readyParticipant(hub, await inviteToken(op, job.id, 'Org B'), 'bw-b'));
     await startA;
     const base = { jobId: job.id, round: 1, samples: 5, metrics: UPDATE_METRICS };
 

@@ -16,6 +16,7 @@ import {
   tempDir,
   tinyJob,
   filled,
+  inviteToken,
 } from './hub-helpers.ts';
 
 describe('hub: restart', () => {
@@ -29,7 +30,8 @@ describe('hub: restart', () => {
     const { job, token } = await jobWithInvite(first.op, tinyJob({ rounds: 3 }));
     const a = await readyParticipant(first.hub, token, 'keep-a');
     const startA = next<RoundStart>(a, 'round:start');
-    const b = await readyParticipant(first.hub, token, 'keep-b');
+    const tokenB = await inviteToken(first.op, job.id, 'Org B');
+    const b = await readyParticipant(first.hub, tokenB, 'keep-b');
     sockets.push(a, b);
     const r1 = { jobId: job.id, round: 1, samples: 10, metrics: UPDATE_METRICS };
     await startA;
@@ -57,7 +59,7 @@ describe('hub: restart', () => {
         password,
       });
       expect((await op.request<JobRecord>('GET', `/api/jobs/${job.id}`)).currentRound).toBe(2);
-      const b2 = await readyParticipant(hub, token, 'keep-b');
+      const b2 = await readyParticipant(hub, tokenB, 'keep-b');
       sockets.push(b2);
       const restart = await next<RoundStart>(b2, 'round:start');
       expect(restart.round).toBe(2);

@@ -15,6 +15,7 @@ import {
   tempDir,
   tinyJob,
   filled,
+  inviteToken,
 } from './hub-helpers.ts';
 
 describe('hub: one full round', () => {
@@ -29,7 +30,7 @@ describe('hub: one full round', () => {
     const { job, token } = await jobWithInvite(started.op, tinyJob({ rounds: 1, method: 'avg' }));
     const a = await readyParticipant(hub, token, 'inst-a');
     const startA = next<RoundStart>(a, 'round:start');
-    const b = await readyParticipant(hub, token, 'inst-b');
+    const b = await readyParticipant(hub, await inviteToken(started.op, job.id, 'Org B'), 'inst-b');
     sockets.push(a, b);
     const startB = next<RoundStart>(b, 'round:start');
     const [sa, sb] = await Promise.all([startA, startB]);
@@ -73,14 +74,15 @@ describe('hub: one full round', () => {
     const { job, token } = await jobWithInvite(started.op, tinyJob({ rounds: 1 }));
     const a = await readyParticipant(hub, token, 'q-a');
     const startA = next<RoundStart>(a, 'round:start');
-    const b = await readyParticipant(hub, token, 'q-b');
+    const tokenB = await inviteToken(started.op, job.id, 'Org B');
+    const b = await readyParticipant(hub, tokenB, 'q-b');
     sockets.push(a, b);
     await startA;
     b.disconnect();
     await new Promise((r) => setTimeout(r, 200));
     const waiting = await started.op.request<JobRecord>('GET', `/api/jobs/${job.id}`);
     expect(waiting.statusDetail).toMatch(/round 1 waits: 2 participants needed/);
-    const b2 = await readyParticipant(hub, token, 'q-b');
+    const b2 = await readyParticipant(hub, tokenB, 'q-b');
     sockets.push(b2);
     const rejoin = await next<RoundStart>(b2, 'round:start');
     expect(rejoin.round).toBe(1);
@@ -105,7 +107,7 @@ describe('hub: one full round', () => {
     const a = await readyParticipant(hub, token, 'd-a');
     sockets.push(a);
     await next<RoundStart>(a, 'round:start');
-    const slow = await readyParticipant(hub, token, 'd-slow');
+    const slow = await readyParticipant(hub, await inviteToken(started.op, job.id, 'Org Slow'), 'd-slow');
     sockets.push(slow);
     const update = (round: number) => ({
       jobId: job.id,

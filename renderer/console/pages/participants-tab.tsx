@@ -3,11 +3,11 @@ import { ScrollHint } from '../../shared/scroll-hint.tsx';
 import { useCallback } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ParticipantRecord } from '../../../core/wire/protocol.ts';
-import { useConsole, type ConsoleState } from '../store/index.ts';
+import { selectRoundMap, useConsole, type ConsoleState } from '../store/index.ts';
 import { StatusBadge } from '../../shared/status-badge.tsx';
 import { EmptyState } from '../../shared/feedback.tsx';
 import { LiveText } from '../../shared/live-text.tsx';
-import { formatAgo, formatNumber } from '../../shared/format.ts';
+import { formatAgo, formatKeyFingerprint, formatNumber } from '../../shared/format.ts';
 
 function datasetText(d: ParticipantRecord['dataset']): string {
   if (!d) return 'not reported yet';
@@ -28,9 +28,23 @@ function ParticipantRow(props: { jobId: string; id: string }) {
             round: r.round,
             dataset: r.dataset,
             backend: r.backend,
+            keyFingerprint: r.keyFingerprint ?? null,
           }
         : null;
     }),
+  );
+  const flagged = useConsole(
+    useCallback(
+      (s: ConsoleState) => {
+        // The newest round in which the hub flagged this participant's update as an outlier.
+        const rounds = Object.values(selectRoundMap(jobId)(s));
+        let last = 0;
+        for (const r of rounds)
+          if (r.participants.some((q) => q.participantId === id && q.outlier)) last = Math.max(last, r.round);
+        return last;
+      },
+      [jobId, id],
+    ),
   );
   const speed = useCallback(
     (s: ConsoleState) => {
@@ -48,7 +62,23 @@ function ParticipantRow(props: { jobId: string; id: string }) {
     <tr data-testid="participant-row" data-name={p.name}>
       <td>
         <strong>{p.name}</strong>
+        {flagged > 0 && (
+          <span
+            className="badge warn"
+            data-testid="outlier-badge"
+            title="Its update was far from the others' (robust z-score above 3.5)"
+          >
+            outlier in round {flagged}
+          </span>
+        )}
         <div className="muted small mono">{id}</div>
+        <div
+          className="muted small mono"
+          data-testid="key-fingerprint"
+          title={p.keyFingerprint ?? 'no key yet'}
+        >
+          key {formatKeyFingerprint(p.keyFingerprint)}
+        </div>
       </td>
       <td>
         <StatusBadge status={p.connected ? 'connected' : 'offline'} />

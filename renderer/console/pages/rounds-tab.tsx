@@ -119,9 +119,19 @@ export function RoundsTab(props: { jobId: string }) {
                   </td>
                   {names.map((n) => {
                     const p = by.get(n.id);
+                    const why =
+                      p?.distanceFromMedian !== undefined
+                        ? `distance from the global model ${formatNumber(p.distanceFromGlobal, 2)}, from the round's median update ${formatNumber(p.distanceFromMedian, 2)}, robust z ${formatNumber(p.outlierScore, 1)}`
+                        : undefined;
                     return (
-                      <td key={`l${n.id}`} className="right num">
+                      <td
+                        key={`l${n.id}`}
+                        className={`right num${p?.outlier ? ' outlier' : ''}`}
+                        title={why}
+                        data-outlier={p?.outlier ? 'true' : undefined}
+                      >
                         {formatPercent(p ? localOf(p) : null)}
+                        {p?.outlier && <span className="badge warn"> outlier</span>}
                       </td>
                     );
                   })}

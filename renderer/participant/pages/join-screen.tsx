@@ -12,7 +12,7 @@ import { useParticipant } from '../store/index.ts';
 import { Card, PageHeader } from '../../shared/layout.tsx';
 import { Banner, Spinner } from '../../shared/feedback.tsx';
 import { StatusBadge } from '../../shared/status-badge.tsx';
-import { errorMessage, formatPercent } from '../../shared/format.ts';
+import { errorMessage, formatPercent, formatKeyFingerprint } from '../../shared/format.ts';
 
 function safeParamCount(job: JobAssignment): number | null {
   try {
@@ -190,6 +190,14 @@ export function JoinScreen() {
               {hub.fingerprint ??
                 'none: this hub runs without TLS (--insecure); use it only on a trusted network'}
             </dd>
+            {engine?.identity && (
+              <>
+                <dt>Your key</dt>
+                <dd className="mono" data-testid="key-fingerprint" title={engine.identity.fingerprint}>
+                  {formatKeyFingerprint(engine.identity.fingerprint)}
+                </dd>
+              </>
+            )}
           </dl>
           {hub.fingerprint && (
             <p className="muted small" style={{ marginBottom: 0 }}>

@@ -93,12 +93,15 @@ describe('Store', () => {
     s.close();
   });
 
-  it('gives two instances of one invite distinct names and revokes invites', () => {
+  it('keeps one participant per invite whatever instance id a client sends, names two invites apart, revokes invites', () => {
     const s = new Store(fresh());
     const job = s.createJob(spec);
     const a = s.upsertParticipant({ jobId: job.id, inviteId: 'i', instanceId: 'a', name: 'Org' });
-    const b = s.upsertParticipant({ jobId: job.id, inviteId: 'i', instanceId: 'b', name: 'Org' });
-    expect([a.name, b.name]).toEqual(['Org', 'Org (2)']);
+    const again = s.upsertParticipant({ jobId: job.id, inviteId: 'i', instanceId: 'b', name: 'Org' });
+    expect(again.id).toBe(a.id);
+    const other = s.upsertParticipant({ jobId: job.id, inviteId: 'j', instanceId: 'a', name: 'Org' });
+    expect(other.id).not.toBe(a.id);
+    expect([a.name, other.name]).toEqual(['Org', 'Org (2)']);
     const inv = s.createInvite('Org', job.id, 'hash');
     expect(s.revokeInvite(inv.id)).toBe(true);
     expect(s.inviteByTokenHash('hash')?.revoked).toBe(true);

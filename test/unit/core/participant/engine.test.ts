@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../../../../core/wire/protocol.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +63,8 @@ describe('ParticipantEngine', () => {
   it('runs a round: ready, update with the trained weights, eval of the unified model, end', async () => {
     const { hub, engine, stateDir } = setup();
     await engine.start();
-    expect(hub.auths[0]).toMatchObject({ token: 't'.repeat(32), protocolVersion: 1 });
+    expect(hub.auths[0]).toMatchObject({ token: 't'.repeat(32), protocolVersion: PROTOCOL_VERSION });
+    expect(hub.auths[0].publicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
 
     hub.emit('job:assign', job());
     await vi.waitFor(() => expect(hub.frames('participant:ready')).toHaveLength(1));
