@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { migrate } from './migrations.ts';
 import { RoundStore } from './round-store.ts';
+import { OptimizerStore } from './optimizer-store.ts';
 import type { JobSpec } from '../../core/wire/job-spec.ts';
 import type {
   BackendInfo,
@@ -117,6 +118,7 @@ function toParticipant(row: ParticipantRow): StoredParticipant {
 export class Store {
   readonly db: Database.Database;
   readonly rounds: RoundStore;
+  readonly optimizer: OptimizerStore;
 
   /** Opens (creating and migrating) dataDir/hub.db; ':memory:' as dataDir opens a throwaway one. */
   constructor(dataDir: string) {
@@ -126,6 +128,7 @@ export class Store {
     this.db.pragma('synchronous = NORMAL');
     migrate(this.db);
     this.rounds = new RoundStore(this.db, dataDir === ':memory:' ? null : dataDir);
+    this.optimizer = new OptimizerStore(this.db);
   }
 
   /** Closes the database. */
