@@ -106,6 +106,7 @@ async function train(model: LayersModel, o: TrainOptions): Promise<TrainResult> 
     learningRate: o.learningRate,
     optimizer: o.optimizer,
     seed: o.seed,
+    proximalMu: o.proximalMu,
     signal: o.signal,
     onProgress: (p) => o.onProgress(p),
   });

@@ -260,6 +260,7 @@ export class RoundRunner {
       learningRate: job.learningRate,
       optimizer: job.optimizer,
       seed: msg.round,
+      ...(job.proximalMu ? { proximalMu: job.proximalMu } : {}),
       signal,
       onProgress: (p) => {
         store.progress({ ...p, round: msg.round });
