@@ -247,7 +247,7 @@ export class RoundRunner {
     }
     store.log(
       'info',
-      `Round ${msg.round}: training on ${this.data.split.train.labels.length} local samples.`,
+      `Round ${msg.round}: training on ${this.data.split.train.labels.length} local samples${job.proximalMu ? ` with FedProx μ ${job.proximalMu}` : ''}.`,
       job.jobId,
     );
     this.status({ state: 'training', round: msg.round });
