@@ -15,6 +15,7 @@ import type { LogEntry } from '../../core/wire/protocol.ts';
 import { formatTable } from '../simulate/writers.ts';
 import { pct } from '../simulate/results.ts';
 import { ATTACK_KINDS, parseAttack } from '../../core/participant/attack.ts';
+import { exitWithParent } from '../simulate/children.ts';
 
 export interface JoinOptions {
   invite: string;
@@ -220,7 +221,13 @@ export function registerJoin(program: Command): void {
       if (!opts.invite || !opts.data)
         throw new Error('join needs --invite and --data (or --ui to give them in the browser).');
       // --- end of join --ui ---
+      let started: ParticipantEngine | null = null;
+      exitWithParent(() => {
+        process.stderr.write('The simulation that started this participant is gone; leaving.\n');
+        void (started?.leave() ?? Promise.resolve()).finally(() => process.exit(1));
+      });
       const engine = await runJoin(opts);
+      started = engine;
       const onSignal = () => void engine.leave();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);

@@ -5,8 +5,11 @@
  */
 import { Option, type Command } from 'commander';
 import { UNIFY_METHODS, type UnifyMethod } from '../../core/unify/types.ts';
+import { SERVER_OPTIMIZERS } from '../../core/unify/server-optimizer.ts';
 import { methodColumns, pct, type SimResults } from '../simulate/results.ts';
 import { runSimulation, type SimulationOptions } from '../simulate/run-simulation.ts';
+import { loadRunState } from '../simulate/run-state.ts';
+import { createProgressLine, progressLine } from '../simulate/progress.ts';
 import { formatTable, tableRows, writeResults } from '../simulate/writers.ts';
 import { positiveInt, positiveReal } from '../options.ts';
 import { ATTACK_KINDS, parseAttack } from '../../core/participant/attack.ts';
@@ -18,10 +21,49 @@ const nonNegativeInt = (name: string) => (v: string) => {
 };
 
 /** The command's flags: the simulation options under their flag names (`--lr`), plus `--json`. */
-type SimulateFlags = Omit<SimulationOptions, 'learningRate' | 'onRound' | 'onLog'> & {
+type SimulateFlags = Omit<
+  SimulationOptions,
+  'learningRate' | 'serverLearningRate' | 'resume' | 'onRound' | 'onLog' | 'onTick' | 'onResults'
+> & {
   lr: number;
+  serverLr?: number;
+  resume?: string;
   json: boolean;
 };
+
+/** Flags that may come with --resume (everything else is the run's own, read from its folder). */
+const RESUME_FLAGS = new Set(['resume', 'json']);
+
+const nonNegativeReal = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`${name} must be a number ≥ 0, got "${v}".`);
+  return n;
+};
+
+/** The simulation options of the flags, or of the run in the --resume folder. */
+function simulationOptions(f: SimulateFlags, cmd: Command): Omit<SimulationOptions, 'onRound' | 'onLog'> {
+  if (f.resume !== undefined) {
+    const given = Object.keys(cmd.opts()).filter(
+      (k) => !RESUME_FLAGS.has(k) && cmd.getOptionValueSource(k) === 'cli',
+    );
+    if (given.length > 0) {
+      const flags = given.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
+      throw new Error(
+        `--resume continues a run with its own settings (saved in ${f.resume}); drop ${flags.join(', ')}.`,
+      );
+    }
+    return { ...loadRunState(f.resume).options, out: f.resume, resume: true };
+  }
+  if (f.serverLr !== undefined && (f.serverOptimizer ?? 'none') === 'none') {
+    throw new Error('--server-lr needs --server-optimizer (fedavgm, fedadagrad, fedadam or fedyogi).');
+  }
+  const { lr, serverLr, json: _json, resume: _resume, ...options } = f;
+  return {
+    ...options,
+    learningRate: lr,
+    ...(serverLr !== undefined ? { serverLearningRate: serverLr } : {}),
+  };
+}
 
 const methodList = (v: string): UnifyMethod[] => {
   const names = v
@@ -104,7 +146,36 @@ export function registerSimulate(program: Command): void {
       'DP: the ε the whole run may spend (z is derived from it)',
       positiveReal('--target-epsilon'),
     )
-    .option('--out <dir>', 'where results.{json,csv,md,svg} go', 'results/simulate')
+    .option(
+      '--eval-every <n>',
+      'hub evaluation of the compared methods every N rounds (and always the last)',
+      positiveInt('--eval-every'),
+    )
+    .addOption(
+      new Option(
+        '--server-optimizer <name>',
+        'server optimizer after the job method (Reddi et al. 2021): the unified model becomes a pseudo-gradient step',
+      ).choices([...SERVER_OPTIMIZERS]),
+    )
+    .option(
+      '--server-lr <x>',
+      'server learning rate η (default 1 for fedavgm, 0.01 for fedadagrad/fedadam/fedyogi)',
+      positiveReal('--server-lr'),
+    )
+    .option(
+      '--proximal-mu <mu>',
+      'FedProx: μ of the proximal term μ/2‖w − w_global‖² in every local loss (default 0: off)',
+      nonNegativeReal('--proximal-mu'),
+    )
+    .option(
+      '--out <dir>',
+      'where results.{json,csv,md,svg} go (and the run state while it runs)',
+      'results/simulate',
+    )
+    .option(
+      '--resume <dir>',
+      'continue the killed or failed run whose --out was DIR, with its settings (loses at most the round in flight)',
+    )
     .option('--json', 'print the results object as the last line of stdout', false)
     .option(
       '--attackers <n>',
@@ -126,25 +197,40 @@ export function registerSimulate(program: Command): void {
       'job spec maxSamplesPerUpdate: clip of the sample counts weighted methods use',
       positiveInt('--max-samples-per-update'),
     )
-    .action(async (f: SimulateFlags) => {
+    .action(async (f: SimulateFlags, cmd: Command) => {
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const err = (line: string) => process.stderr.write(`${line}\n`);
+      const line = createProgressLine(process.stderr);
+      const err = (text: string) => line.log(text);
+      const started = performance.now();
+      let lastRoundAt: number | null = null;
       try {
-        const { lr, json: _json, ...options } = f;
+        const options = simulationOptions(f, cmd);
         const results = await runSimulation(
           {
             ...options,
-            learningRate: lr,
             onLog: err,
+            onResults: (partial) => writeResults(options.out, partial),
+            onTick: (t) =>
+              line.update(
+                progressLine({
+                  ...t,
+                  sessionSec: (performance.now() - started) / 1000,
+                  sinceLastSec: (performance.now() - (lastRoundAt ?? started)) / 1000,
+                }),
+                t.done,
+              ),
             onRound: (r) => {
-              const methods = [...new Set([f.method, ...(f.compare ?? []), ...Object.keys(r.methods)])];
+              lastRoundAt = performance.now();
+              const methods = [
+                ...new Set([options.method, ...(options.compare ?? []), ...Object.keys(r.methods)]),
+              ];
               const cells = [
                 `round ${r.round}`,
                 ...r.local.map((l) => `${l.participant} ${pct(l.accuracy)}`),
-                ...methods.map((m) => `${m}${m === f.method ? '*' : ''} ${pct(r.methods[m] ?? null)}`),
+                ...methods.map((m) => `${m}${m === options.method ? '*' : ''} ${pct(r.methods[m] ?? null)}`),
                 ...(r.outliers?.length ? [`outliers: ${r.outliers.join(', ')}`] : []),
               ];
               err(cells.join('  '));
@@ -152,15 +238,17 @@ export function registerSimulate(program: Command): void {
           },
           abort.signal,
         );
-        printResults(results, f);
+        line.stop();
+        printResults(results, { ...f, out: options.out, method: options.method });
       } finally {
+        line.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
     });
 }
 
-function printResults(results: SimResults, f: SimulateFlags): void {
+function printResults(results: SimResults, f: { out: string; json: boolean; method: UnifyMethod }): void {
   const paths = writeResults(f.out, results);
   const { header, rows } = tableRows(results);
   const log = f.json

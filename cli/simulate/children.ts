@@ -83,3 +83,19 @@ export function logTail(path: string, lines = 15): string {
     return '(no log)';
   }
 }
+
+/**
+ * In a participant started by a simulation (FEDUNIFY_EXIT_WITH_PARENT=1): calls `onGone` when the
+ * simulation process is gone (killed, even by SIGKILL), so no orphan keeps training and
+ * reconnecting. Linux re-parents an orphan, which changes its ppid.
+ */
+export function exitWithParent(onGone: () => void, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.FEDUNIFY_EXIT_WITH_PARENT !== '1') return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, 1000);
+  timer.unref();
+}

@@ -8,6 +8,8 @@ export interface SimLocal {
   participant: string;
   accuracy: number | null;
   testAccuracy: number | null;
+  /** Samples its update was trained on (absent in results written before this field existed). */
+  samples?: number | null;
 }
 
 export interface SimRound {
@@ -47,6 +49,7 @@ export function roundFromRecord(rec: RoundRecord, names: string[]): SimRound {
       participant: n,
       accuracy: byName.get(n)?.localAccuracy ?? null,
       testAccuracy: byName.get(n)?.localTestAccuracy ?? null,
+      samples: byName.get(n)?.samples ?? null,
     })),
     unified: { method: rec.method, hubAccuracy: rec.hubAccuracy ?? methods[rec.method] ?? null },
     methods,

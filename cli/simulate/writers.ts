@@ -2,7 +2,7 @@
  * Writes a simulation's results: results.json, results.csv, results.md (a table shaped like the
  * paper's Tables 3 and 4, with the paper's numbers for V and H) and results.svg (accuracy per round).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PAPER_REFERENCE, methodColumns, pct, type SimResults } from './results.ts';
 import { accuracyChartSvg } from './svg-chart.ts';
@@ -92,7 +92,10 @@ export function toMarkdown(results: SimResults): string {
   return out.join('\n') + '\n';
 }
 
-/** Writes results.{json,csv,md,svg} into `dir` (created when missing); returns the paths. */
+/**
+ * Writes results.{json,csv,md,svg} into `dir` (created when missing); returns the paths. Each file
+ * is replaced atomically, so a run killed while writing leaves the previous round's files whole.
+ */
 export function writeResults(dir: string, results: SimResults): string[] {
   mkdirSync(dir, { recursive: true });
   const files: [string, string][] = [
@@ -103,7 +106,8 @@ export function writeResults(dir: string, results: SimResults): string[] {
   ];
   return files.map(([name, text]) => {
     const path = join(dir, name);
-    writeFileSync(path, text);
+    writeFileSync(`${path}.tmp`, text);
+    renameSync(`${path}.tmp`, path);
     return path;
   });
 }

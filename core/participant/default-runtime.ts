@@ -50,7 +50,9 @@ export function createDefaultRuntime(opts: { browser?: BrowserOpener | null } = 
         manifest,
         setWeights: (w) => setWeights(model, w),
         getWeights: () => getWeights(model),
-        train: (o) => (page === null ? train(model, o) : trainOnPage(page, spec, model, o)),
+        // The engine page has no FedProx term yet: a job with proximalMu trains here, never without it.
+        train: (o) =>
+          page === null || (o.proximalMu ?? 0) > 0 ? train(model, o) : trainOnPage(page, spec, model, o),
         evaluate: async (data) => {
           const m = await evaluate(model, data);
           return { accuracy: m.accuracy, loss: m.loss, samples: data.labels.length };
@@ -106,6 +108,7 @@ async function train(model: LayersModel, o: TrainOptions): Promise<TrainResult> 
     learningRate: o.learningRate,
     optimizer: o.optimizer,
     seed: o.seed,
+    proximalMu: o.proximalMu,
     signal: o.signal,
     onProgress: (p) => o.onProgress(p),
   });

@@ -253,7 +253,7 @@ export class RoundRunner {
     }
     store.log(
       'info',
-      `Round ${msg.round}: training on ${this.data.split.train.labels.length} local samples.`,
+      `Round ${msg.round}: training on ${this.data.split.train.labels.length} local samples${job.proximalMu ? ` with FedProx μ ${job.proximalMu}` : ''}.`,
       job.jobId,
     );
     this.status({ state: 'training', round: msg.round });
@@ -266,6 +266,7 @@ export class RoundRunner {
       learningRate: job.learningRate,
       optimizer: job.optimizer,
       seed: msg.round,
+      ...(job.proximalMu ? { proximalMu: job.proximalMu } : {}),
       signal,
       onProgress: (p) => {
         store.progress({ ...p, round: msg.round });

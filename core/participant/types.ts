@@ -80,6 +80,8 @@ export interface TrainOptions {
   learningRate: number;
   optimizer: 'adam' | 'sgd';
   seed: number;
+  /** FedProx μ (the job's proximalMu); absent or 0: plain local training. */
+  proximalMu?: number;
   signal: AbortSignal;
   onProgress: (p: Omit<TrainingProgress, 'round'>) => void;
 }

@@ -9,6 +9,7 @@ import { checkDataset, gatherArrays, gatherBatch, sparseCrossEntropy } from './b
 import { fastStep, planFromModel } from './fast-step.ts';
 import { createTrainPool, parallelGradients, type TrainPool } from './parallel.ts';
 import { LR_SCHEDULES, scheduledLearningRate, type LrSchedule } from './lr-schedule.ts';
+import { addProximalGradients } from './proximal.ts';
 
 /** Reported after every batch. */
 export interface TrainProgress {
@@ -49,6 +50,11 @@ export interface TrainLocalOptions {
   threads?: number;
   /** Workers to reuse across calls (from createTrainPool; the caller closes it); overrides `threads`. */
   pool?: TrainPool;
+  /**
+   * FedProx μ: adds μ/2‖w − w₀‖² to the loss, w₀ being the weights this call starts from (the
+   * round's global model). 0 or absent: plain training, bit for bit. The reported loss is the data loss.
+   */
+  proximalMu?: number;
 }
 
 /** The outcome: mean loss and accuracy over every sample trained on. */
@@ -101,6 +107,10 @@ function validate(opts: TrainLocalOptions): void {
     throw new Error(
       `trainLocal: scheduleSpan needs an integer startStep ≥ 0 and totalSteps ≥ 1, got ${JSON.stringify(span)}`,
     );
+  }
+  const mu = opts.proximalMu;
+  if (mu !== undefined && !(mu >= 0 && Number.isFinite(mu))) {
+    throw new Error(`trainLocal: proximalMu must be a number ≥ 0, got ${mu}`);
   }
   const [h, w, c] = opts.data.shape;
   const input = opts.model.inputs[0].shape;
@@ -158,7 +168,11 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
       `trainLocal: ${threads} threads need a model the hand-written step covers (conv/pool/flatten/dense/dropout, softmax last); use threads 1`,
     );
   }
-  const applyStep = (grads: Record<string, tf.Tensor>): void => {
+  const mu = opts.proximalMu ?? 0;
+  // The round's starting point, for FedProx's proximal term.
+  const anchor = mu > 0 ? vars.map((v) => tf.keep(tf.clone(v))) : [];
+  const applyStep = (dataGrads: Record<string, tf.Tensor>): void => {
+    const grads = mu > 0 ? addProximalGradients(dataGrads, vars, anchor, mu) : dataGrads;
     if (schedule !== 'constant') {
       setRate(scheduledLearningRate(schedule, opts.learningRate, stepIndex, span.totalSteps));
     }
@@ -263,6 +277,7 @@ export async function trainLocal(opts: TrainLocalOptions): Promise<TrainLocalRes
     }
   } finally {
     optimizer.dispose();
+    tf.dispose(anchor);
     await ownPool?.close();
   }
   const durationMs = performance.now() - start;

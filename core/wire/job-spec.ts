@@ -7,6 +7,7 @@ import { UNIFY_METHODS } from '../unify/types.ts';
 import { minParticipantsFor, participantsProblem } from '../unify/byzantine.ts';
 import { PAPER_CNN } from '../model/spec.ts';
 import { privacyProblems, privacySpecFields } from './privacy-spec.ts';
+import { ADAPTIVE_SERVER_OPTIMIZERS, SERVER_OPTIMIZERS } from '../unify/server-optimizer.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -94,11 +95,26 @@ export const jobSpecSchema = z
     /** Sample counts weighted methods use are clipped to this (a participant's claim is its own word). */
     maxSamplesPerUpdate: positiveInt.optional(),
     ...privacySpecFields,
+    /** Server optimizer applied to the job method's result (Reddi et al. 2021); default none. */
+    serverOptimizer: z.enum(SERVER_OPTIMIZERS).optional(),
+    /** η of the server optimizer (default 1 for fedavgm, 0.01 for the adaptive ones). */
+    serverLearningRate: z.number().positive().max(100).optional(),
+    /** fedavgm: β, the server momentum (default 0.9). */
+    serverMomentum: z.number().min(0).lt(1).optional(),
+    /** fedadagrad/fedadam/fedyogi: β1 (default 0.9). */
+    beta1: z.number().min(0).lt(1).optional(),
+    /** fedadam/fedyogi: β2 (default 0.99). */
+    beta2: z.number().min(0).lt(1).optional(),
+    /** fedadagrad/fedadam/fedyogi: τ, the adaptivity (default 1e-3). */
+    tau: z.number().positive().max(10).optional(),
+    /** FedProx (Li et al. 2020): μ of the proximal term μ/2‖w − w_global‖² in each local loss. */
+    proximalMu: z.number().min(0).max(1000).optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
     for (const [path, message] of privacyProblems(spec))
       ctx.addIssue({ code: 'custom', path: [path], message });
+    for (const problem of serverOptimizerProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
     // The quorum is the fewest updates a round can close with: it must satisfy the method's bound.
     const problem = participantsProblem(spec.method, spec.maxByzantine ?? 0, spec.minParticipants);
     if (problem) {
@@ -109,6 +125,35 @@ export const jobSpecSchema = z
       });
     }
   });
+
+/** Server-optimizer fields that do not apply to the chosen optimizer (a typo would otherwise do nothing). */
+function serverOptimizerProblems(spec: {
+  serverOptimizer?: string;
+  serverLearningRate?: number;
+  serverMomentum?: number;
+  beta1?: number;
+  beta2?: number;
+  tau?: number;
+}): { path: string[]; message: string }[] {
+  const name = spec.serverOptimizer ?? 'none';
+  const adaptive = (ADAPTIVE_SERVER_OPTIMIZERS as readonly string[]).includes(name);
+  const problems: { path: string[]; message: string }[] = [];
+  const misplaced = (field: keyof typeof spec, appliesTo: string) => {
+    if (spec[field] !== undefined)
+      problems.push({
+        path: [field],
+        message: `${field} applies to serverOptimizer ${appliesTo} only (this job has ${name}); remove it or choose such an optimizer`,
+      });
+  };
+  if (name === 'none') misplaced('serverLearningRate', 'fedavgm, fedadagrad, fedadam or fedyogi');
+  if (name !== 'fedavgm') misplaced('serverMomentum', 'fedavgm');
+  if (!adaptive) {
+    misplaced('beta1', 'fedadagrad, fedadam or fedyogi');
+    misplaced('tau', 'fedadagrad, fedadam or fedyogi');
+  }
+  if (name !== 'fedadam' && name !== 'fedyogi') misplaced('beta2', 'fedadam or fedyogi');
+  return problems;
+}
 
 /** A job as written by an operator (defaults not yet applied). */
 export type JobSpecInput = z.input<typeof jobSpecSchema>;

@@ -172,6 +172,8 @@ export interface JobAssignment {
   currentRound: number;
   /** Privacy of the job's rounds, so the participant can show what protects what it sends. */
   privacy?: JobPrivacy;
+  /** FedProx: μ of the proximal term μ/2‖w − w_global‖² added to the local loss (absent: 0). */
+  proximalMu?: number;
 }
 
 /** What a participant is told about a job's privacy (noise multiplier resolved from a target ε). */

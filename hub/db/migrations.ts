@@ -111,6 +111,15 @@ const MIGRATIONS: string[] = [
   `,
   // Hub-test evaluation runs after the round is unified; its duration per round.
   `ALTER TABLE rounds ADD COLUMN eval_ms REAL;`,
+  // A job's server-optimizer moments after its last completed round (written with the checkpoint).
+  `CREATE TABLE server_optimizer_state (
+    job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    optimizer TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    m BLOB NOT NULL,
+    v BLOB NOT NULL
+  );`,
   // Log entries keep one line in `message`; stack traces and context go here.
   `ALTER TABLE logs ADD COLUMN details TEXT;`,
   // Identity and evidence (issue 8): invites bind an Ed25519 key; the audit log becomes a hash chain.

@@ -11,6 +11,7 @@ import { RoundStore } from './round-store.ts';
 import { AuditLog, type AuditHead } from './audit-log.ts';
 import { keyFingerprint } from '../../core/crypto/identity.ts';
 import { cleanText } from '../../core/wire/clean-text.ts';
+import { OptimizerStore } from './optimizer-store.ts';
 import type { JobSpec } from '../../core/wire/job-spec.ts';
 import type {
   BackendInfo,
@@ -125,6 +126,7 @@ export class Store {
   readonly db: Database.Database;
   readonly rounds: RoundStore;
   readonly auditLog: AuditLog;
+  readonly optimizer: OptimizerStore;
 
   /** Opens (creating and migrating) dataDir/hub.db; ':memory:' as dataDir opens a throwaway one. */
   constructor(dataDir: string) {
@@ -135,6 +137,7 @@ export class Store {
     migrate(this.db);
     this.rounds = new RoundStore(this.db, dataDir === ':memory:' ? null : dataDir);
     this.auditLog = new AuditLog(this.db, dataDir === ':memory:' ? null : dataDir, now);
+    this.optimizer = new OptimizerStore(this.db);
   }
 
   /** Closes the database. */

@@ -44,6 +44,7 @@ export function assignmentOf(job: JobRecord): JobAssignment {
     targetAccuracy: s.targetAccuracy ?? null,
     currentRound: job.currentRound,
     ...privacyOf(s),
+    ...(s.proximalMu ? { proximalMu: s.proximalMu } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import type { JobModel } from './model-ops.ts';
 import { sha256Hex } from './model-ops.ts';
 import type { Roster } from './roster.ts';
 import type { RoundContext, RoundStrategy } from './strategy.ts';
+import { serverStep, steppedCollector } from './server-step.ts';
 import { roundMethods, type MethodResult, type UpdateCollector } from './unification.ts';
 
 /** The in-memory state of a job's open round. */
@@ -34,9 +35,12 @@ export interface RoundState {
 
 /** The outcome of closing a round. */
 export interface ClosedRound {
+  /** The next global weights: the job method's, after the server optimizer when the job has one. */
   result: MethodResult;
   bytes: Uint8Array;
   participants: string[];
+  /** The round's collector for scoring; comparison methods go through the same server step. */
+  scored: UpdateCollector;
 }
 
 /** What closing a round needs. */
@@ -53,7 +57,9 @@ export async function closeRound(deps: CloseDeps, r: RoundState): Promise<Closed
   const { jobId, spec } = r.ctx;
   const ids = [...r.roster.received.keys()].sort();
   for (const h of strategy.hooks) await h.afterCollect?.(r.ctx, ids, r.collector);
-  const result = strategy.aggregate(r.ctx, r.collector);
+  const unified = strategy.aggregate(r.ctx, r.collector);
+  const step = serverStep(store, jobId, spec, r.round, r.ctx.global, unified.weights);
+  const result = { ...unified, weights: step.weights };
   const bytes = deps.model.encode(result.weights);
   const checkpointSha256 = sha256Hex(bytes);
   const methods = roundMethods(spec, r.evaluate).map((method) => ({
@@ -61,12 +67,16 @@ export async function closeRound(deps: CloseDeps, r: RoundState): Promise<Closed
     hubAccuracy: null,
     hubLoss: null,
   }));
-  store.rounds.complete(jobId, r.round, {
-    unifyMs: result.ms,
-    methods,
-    checkpoint: bytes,
-    checkpointSha256,
-  });
+  // One transaction; the optimizer state first, since complete() also lets go of the update files.
+  store.db.transaction(() => {
+    step.save();
+    store.rounds.complete(jobId, r.round, {
+      unifyMs: result.ms,
+      methods,
+      checkpoint: bytes,
+      checkpointSha256,
+    });
+  })();
   store.audit(jobId, 'hub', 'unified', {
     round: r.round,
     method: spec.method,
@@ -74,14 +84,16 @@ export async function closeRound(deps: CloseDeps, r: RoundState): Promise<Closed
     updates: ids.map((id) => r.roster.received.get(id)?.sha256),
     checkpointSha256,
   });
+  const server =
+    spec.serverOptimizer && spec.serverOptimizer !== 'none' ? ` and ${spec.serverOptimizer}` : '';
   const memory =
     r.collector.kind === 'streaming' ? '' : `, ${mb(r.collector.memoryBytes)} MB of updates kept`;
   log.info(
     'rounds',
-    `round ${r.round} unified with ${spec.method} from ${ids.length} updates in ${result.ms.toFixed(1)} ms${memory}`,
+    `round ${r.round} unified with ${spec.method}${server} from ${ids.length} updates in ${result.ms.toFixed(1)} ms${memory}`,
     jobId,
   );
-  return { result, bytes, participants: ids };
+  return { result, bytes, participants: ids, scored: steppedCollector(r.collector, step) };
 }
 
 function mb(bytes: number): string {

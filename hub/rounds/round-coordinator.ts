@@ -593,7 +593,7 @@ export class JobRunner {
       const readyIds = this.readyIds();
       for (const id of readyIds) if (r.roster.received.has(id)) this.evalWaiting.add(id);
       this.broadcast(readyIds, (socket) => socket.emit('round:unified', unified));
-      if (r.evaluate) this.scoring.enqueue(r.round, r.collector, closed.result.weights);
+      if (r.evaluate) this.scoring.enqueue(r.round, closed.scored, closed.result.weights);
       this.publishRound(r.round);
       this.setJob({ statusDetail: `round ${r.round}: unified, waiting for participants' evaluations` });
       if (this.evalWaiting.size === 0) this.finishEvals();

@@ -60,6 +60,20 @@ afterEach(() => {
 });
 
 describe('ParticipantEngine', () => {
+  it("trains with the job's FedProx μ and local steps (absent μ: none passed)", async () => {
+    for (const proximalMu of [0.05, undefined]) {
+      const { hub, engine, runtime } = setup();
+      await engine.start();
+      hub.emit('job:assign', job({ localSteps: 3, ...(proximalMu ? { proximalMu } : {}) }));
+      await vi.waitFor(() => expect(hub.frames('participant:ready')).toHaveLength(1));
+      hub.emit('round:start', { jobId: 'job1', round: 1, deadline: Date.now() + 60_000, weights: zeros() });
+      await vi.waitFor(() => expect(hub.frames('round:update')).toHaveLength(1));
+      expect(runtime.trainOptions[0].steps).toBe(3);
+      expect(runtime.trainOptions[0].proximalMu).toBe(proximalMu);
+      await engine.leave();
+    }
+  });
+
   it('runs a round: ready, update with the trained weights, eval of the unified model, end', async () => {
     const { hub, engine, stateDir } = setup();
     await engine.start();

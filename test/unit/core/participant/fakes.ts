@@ -8,6 +8,7 @@ import type {
   LoadedData,
   LocalModel,
   ParticipantRuntime,
+  TrainOptions,
   TransportFactory,
 } from '../../../../core/participant/types.ts';
 import type {
@@ -150,9 +151,10 @@ export function fakeEncode(weights: Float32Array[]): Uint8Array {
 /** A runtime whose "training" adds 1 to every weight, and whose accuracy is fixed. */
 export function fakeRuntime(
   opts: { trainDelayMs?: number; classes?: number } = {},
-): ParticipantRuntime & { trained: number } {
+): ParticipantRuntime & { trained: number; trainOptions: TrainOptions[] } {
   const rt = {
     trained: 0,
+    trainOptions: [] as TrainOptions[],
     async selectBackend() {
       return { backend: 'fake', device: 'test', notes: [] };
     },
@@ -192,6 +194,7 @@ export function fakeRuntime(
         setWeights: (x) => (w = x.map((a) => Float32Array.from(a))),
         getWeights: () => w.map((a) => Float32Array.from(a)),
         async train(o) {
+          rt.trainOptions.push(o);
           for (let s = 0; s < 4; s++) {
             if (o.signal.aborted) throw new DOMException('aborted', 'AbortError');
             await new Promise((r) => setTimeout(r, (opts.trainDelayMs ?? 0) / 4));
