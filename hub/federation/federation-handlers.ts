@@ -120,16 +120,6 @@ export function registerFederationHandlers(
   nsp.on('connection', (socket) => {
     const data = socket.data as SocketData;
     deps.trust?.(socket.conn);
-    // One live connection per invite: a proven reconnect of the same key replaces the older one.
-    for (const other of nsp.sockets.values()) {
-      if (other.id !== socket.id && (other.data as Partial<SocketData>).invite?.id === data.invite.id) {
-        other.emit('hub:error', {
-          code: 'conflict',
-          message: 'This participant connected again from elsewhere.',
-        });
-        other.disconnect(true);
-      }
-    }
     const bucket = new TokenBucket(rate.burst, rate.perSec);
     let inviteBucket = inviteBuckets.get(data.invite.id);
     if (!inviteBucket)
@@ -329,6 +319,18 @@ export function registerFederationHandlers(
         message: 'The hub could not assign a job; try again later.',
       });
       socket.disconnect(true);
+    }
+    // One live connection per invite: a proven reconnect of the same key replaces the older one.
+    // After the assignment, so the old socket's disconnect no longer owns the participant's seat
+    // and cannot drop it from its round.
+    for (const other of nsp.sockets.values()) {
+      if (other.id !== socket.id && (other.data as Partial<SocketData>).invite?.id === data.invite.id) {
+        other.emit('hub:error', {
+          code: 'conflict',
+          message: 'This participant connected again from elsewhere.',
+        });
+        other.disconnect(true);
+      }
     }
   });
 }
