@@ -5,7 +5,7 @@
 import { ScrollHint } from '../../shared/scroll-hint.tsx';
 import { useMemo } from 'react';
 import type { RoundRecord } from '../../../core/wire/protocol.ts';
-import { useConsole, selectRoundMap, selectJobList } from '../store/index.ts';
+import { useConsole, selectRoundMap } from '../store/index.ts';
 import {
   privacyMechanism,
   resolvedNoiseMultiplier,
@@ -41,7 +41,8 @@ const noRounds = (
 
 /** ε spent up to each round, when the job is private (null: a job without privacy settings). */
 function usePrivacy(jobId: string): ((round: number) => string) | null {
-  const job = useConsole(selectJobList).find((j) => j.id === jobId);
+  // One job by id: a selector that builds a new list on every call would re-render forever.
+  const job = useConsole((s) => s.jobs[jobId]);
   return useMemo(() => {
     const spec = job?.spec;
     if (!spec || privacyMechanism(spec) === 'none') return null;
