@@ -1,6 +1,7 @@
 /** Option parsers and the progress bar shared by the `fedunify` commands. */
 import { SingleBar } from 'cli-progress';
 import type { TrainingProgress } from '../core/wire/bridge.ts';
+import { UNIFY_METHODS, type UnifyMethod } from '../core/unify/types.ts';
 
 /** What the progress bar shows: local training (trainLocal) and the participant engine both report it. */
 export type BarProgress = Pick<
@@ -32,6 +33,21 @@ export function integer(name: string): (v: string) => number {
     const n = Number(v);
     if (!Number.isInteger(n)) throw new Error(`${name} must be a whole number, got "${v}".`);
     return n;
+  };
+}
+
+/** Parses a comma-separated list of unification methods for the option `name`. */
+export function methodList(name: string): (v: string) => UnifyMethod[] {
+  return (v) => {
+    const names = v
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean);
+    const unknown = names.filter((m) => !(UNIFY_METHODS as readonly string[]).includes(m));
+    if (unknown.length > 0 || names.length === 0) {
+      throw new Error(`${name} takes methods from ${UNIFY_METHODS.join(', ')}; got "${v}".`);
+    }
+    return names as UnifyMethod[];
   };
 }
 

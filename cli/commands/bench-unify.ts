@@ -9,9 +9,9 @@ import {
   timeMethod,
   type UnifySpeedResult,
 } from '../../bench/unify-speed.ts';
-import { UNIFY_METHODS, type UnifyMethod } from '../../core/unify/types.ts';
+import type { UnifyMethod } from '../../core/unify/types.ts';
 import { formatTable } from '../simulate/writers.ts';
-import { positiveInt } from '../options.ts';
+import { methodList, positiveInt } from '../options.ts';
 
 const countList = (v: string): number[] => {
   const counts = v.split(',').map((s) => Number(s.trim()));
@@ -21,18 +21,6 @@ const countList = (v: string): number[] => {
     );
   }
   return counts;
-};
-
-const methodList = (v: string): UnifyMethod[] => {
-  const names = v
-    .split(',')
-    .map((m) => m.trim())
-    .filter(Boolean);
-  const unknown = names.filter((m) => !(UNIFY_METHODS as readonly string[]).includes(m));
-  if (unknown.length > 0 || names.length === 0) {
-    throw new Error(`--methods takes methods from ${UNIFY_METHODS.join(', ')}; got "${v}".`);
-  }
-  return names as UnifyMethod[];
 };
 
 interface BenchUnifyFlags {
@@ -51,7 +39,7 @@ export function registerBenchUnify(bench: Command): void {
     .command('unify')
     .description("Milliseconds per unify() call for every method on the paper CNN's 106,442 parameters.")
     .option('--participants <list>', 'comma-separated participant counts K', countList, [2, 10, 100, 1000])
-    .option('--methods <list>', 'comma-separated methods (default: all)', methodList)
+    .option('--methods <list>', 'comma-separated methods (default: all)', methodList('--methods'))
     .option('--runs <n>', 'timed calls per method and K (the median is shown)', positiveInt('--runs'), 3)
     .option('--seed <s>', 'seed of the random updates', positiveInt('--seed'), 1)
     .option(

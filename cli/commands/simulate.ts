@@ -11,7 +11,7 @@ import { runSimulation, type SimulationOptions } from '../simulate/run-simulatio
 import { loadRunState } from '../simulate/run-state.ts';
 import { createProgressLine, progressLine } from '../simulate/progress.ts';
 import { formatTable, tableRows, writeResults } from '../simulate/writers.ts';
-import { positiveInt, positiveReal } from '../options.ts';
+import { methodList, positiveInt, positiveReal } from '../options.ts';
 import { ATTACK_KINDS, parseAttack } from '../../core/participant/attack.ts';
 
 const nonNegativeInt = (name: string) => (v: string) => {
@@ -65,18 +65,6 @@ function simulationOptions(f: SimulateFlags, cmd: Command): Omit<SimulationOptio
   };
 }
 
-const methodList = (v: string): UnifyMethod[] => {
-  const names = v
-    .split(',')
-    .map((m) => m.trim())
-    .filter(Boolean);
-  const unknown = names.filter((m) => !(UNIFY_METHODS as readonly string[]).includes(m));
-  if (unknown.length > 0 || names.length === 0) {
-    throw new Error(`--compare takes methods from ${UNIFY_METHODS.join(', ')}; got "${v}".`);
-  }
-  return names as UnifyMethod[];
-};
-
 /** Registers `fedunify simulate`. */
 export function registerSimulate(program: Command): void {
   program
@@ -123,7 +111,7 @@ export function registerSimulate(program: Command): void {
     .option(
       '--compare <methods>',
       'methods also evaluated on the same updates each round (comma-separated)',
-      methodList,
+      methodList('--compare'),
       ['avg', 'max', 'absmax'],
     )
     .option('--seed <s>', 'seed of the partition and the initial weights', positiveInt('--seed'), 1)
