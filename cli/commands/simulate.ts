@@ -91,6 +91,14 @@ export function registerSimulate(program: Command): void {
       positiveReal('--lr'),
       0.002,
     )
+    .addOption(
+      new Option(
+        '--lr-schedule <name>',
+        'the local learning rate over the rounds; --lr is its peak (cosine: decays to ~0 at the last round)',
+      )
+        .choices(['constant', 'cosine'])
+        .default('constant'),
+    )
     .addOption(new Option('--optimizer <o>', 'optimizer').choices(['adam', 'sgd']).default('adam'))
     .option(
       '--limit <n>',

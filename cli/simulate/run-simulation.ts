@@ -46,6 +46,8 @@ export interface SimulationOptions {
   localSteps?: number;
   batchSize: number;
   learningRate: number;
+  /** The local rate over the rounds (cosine: decays to ~0 at the last round); default constant. */
+  lrSchedule?: 'constant' | 'cosine';
   optimizer: 'adam' | 'sgd';
   /** Training samples per participant. */
   limit?: number;
@@ -140,6 +142,7 @@ export function simulationJobSpec(opts: SimulationOptions): JobSpecInput {
     ...(o.localSteps ? { localSteps: o.localSteps } : {}),
     batchSize: o.batchSize,
     learningRate: o.learningRate,
+    ...(o.lrSchedule === 'cosine' ? { learningRateSchedule: 'cosine' as const } : {}),
     optimizer: o.optimizer,
     minParticipants: o.participants + (o.attackers ?? 0),
     seed: o.seed,

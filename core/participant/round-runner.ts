@@ -20,6 +20,7 @@ import { SecAggClient } from './secagg-client.ts';
 import { roundPrivacy } from '../privacy/round-privacy.ts';
 import { sha256Hex, type UpdateClaim } from '../crypto/identity.ts';
 import { attackSamples, attackWeights, type Attack } from './attack.ts';
+import { scheduledLearningRate } from '../train/lr-schedule.ts';
 import type { StateStore } from './state.ts';
 import type {
   AckedEvent,
@@ -251,9 +252,10 @@ export class RoundRunner {
       store.log('info', `Round ${msg.round}: exchanging secure-aggregation keys before training.`, job.jobId);
       await this.secagg.sharesSent(signal);
     }
+    const learningRate = roundLearningRate(job, msg.round);
     store.log(
       'info',
-      `Round ${msg.round}: training on ${this.data.split.train.labels.length} local samples${job.proximalMu ? ` with FedProx μ ${job.proximalMu}` : ''}.`,
+      `Round ${msg.round}: training on ${this.data.split.train.labels.length} local samples${job.learningRateSchedule ? ` at learning rate ${learningRate.toPrecision(3)} (${job.learningRateSchedule} over ${job.rounds} rounds)` : ''}${job.proximalMu ? ` with FedProx μ ${job.proximalMu}` : ''}.`,
       job.jobId,
     );
     this.status({ state: 'training', round: msg.round });
@@ -263,7 +265,7 @@ export class RoundRunner {
       epochs: job.localEpochs,
       steps: job.localSteps,
       batchSize: job.batchSize,
-      learningRate: job.learningRate,
+      learningRate,
       optimizer: job.optimizer,
       seed: msg.round,
       ...(job.proximalMu ? { proximalMu: job.proximalMu } : {}),
@@ -520,4 +522,16 @@ function clamp01(x: number): number {
 
 function finiteOr(x: number, fallback: number): number {
   return Number.isFinite(x) ? x : fallback;
+}
+
+/**
+ * The local learning rate of round `round` (1-based): the job's rate, or with a schedule the rate the
+ * schedule gives that round, the job's rate being the peak and its rounds the schedule's steps.
+ */
+export function roundLearningRate(
+  job: Pick<JobAssignment, 'learningRate' | 'learningRateSchedule' | 'rounds'>,
+  round: number,
+): number {
+  if (!job.learningRateSchedule) return job.learningRate;
+  return scheduledLearningRate(job.learningRateSchedule, job.learningRate, round - 1, job.rounds);
 }

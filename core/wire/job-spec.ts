@@ -77,6 +77,11 @@ export const jobSpecSchema = z
     localSteps: positiveInt.optional(),
     batchSize: positiveInt.max(4096).default(64),
     learningRate: z.number().positive().max(10).default(0.001),
+    /**
+     * How the local learning rate moves over the job's rounds; learningRate is the peak. 'cosine': a
+     * one-round warm-up share, then half a cosine down towards 0 at the last round (default constant).
+     */
+    learningRateSchedule: z.enum(['constant', 'cosine']).optional(),
     optimizer: z.enum(['adam', 'sgd']).default('adam'),
     /** Stop when every participant's local accuracy of the unified model reaches this (0..1). */
     targetAccuracy: z.number().gt(0).max(1).optional(),

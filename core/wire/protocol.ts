@@ -174,6 +174,8 @@ export interface JobAssignment {
   privacy?: JobPrivacy;
   /** FedProx: μ of the proximal term μ/2‖w − w_global‖² added to the local loss (absent: 0). */
   proximalMu?: number;
+  /** The learning rate follows this schedule over the job's rounds (absent: constant). */
+  learningRateSchedule?: 'cosine';
 }
 
 /** What a participant is told about a job's privacy (noise multiplier resolved from a target ε). */

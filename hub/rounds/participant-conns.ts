@@ -45,6 +45,7 @@ export function assignmentOf(job: JobRecord): JobAssignment {
     currentRound: job.currentRound,
     ...privacyOf(s),
     ...(s.proximalMu ? { proximalMu: s.proximalMu } : {}),
+    ...(s.learningRateSchedule === 'cosine' ? { learningRateSchedule: 'cosine' as const } : {}),
   };
 }
 
