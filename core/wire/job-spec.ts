@@ -129,6 +129,17 @@ export const jobSpecSchema = z
         message: `minParticipants ${spec.minParticipants} is too small: ${problem.replace(/, got \d+$/, '')}; set minParticipants to at least ${minParticipantsFor(spec.method, spec.maxByzantine ?? 0)} or lower maxByzantine`,
       });
     }
+    // A compared method the quorum cannot satisfy would fail every round: refuse it up front.
+    spec.compareMethods.forEach((m, i) => {
+      if (m === spec.method) return;
+      const why = participantsProblem(m, spec.maxByzantine ?? 0, spec.minParticipants);
+      if (!why) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['compareMethods', i],
+        message: `${why.replace(/, got \d+$/, '')}, but minParticipants is ${spec.minParticipants}; raise minParticipants to ${minParticipantsFor(m, spec.maxByzantine ?? 0)} or drop ${m} from compareMethods`,
+      });
+    });
   });
 
 /** Server-optimizer fields that do not apply to the chosen optimizer (a typo would otherwise do nothing). */

@@ -1,7 +1,8 @@
 /**
  * End-to-end test of the desktop app through Playwright's `_electron`: launches the real app (main
  * process, preload, renderer, engine utility process) and checks what the security defaults and
- * the bridge promise. Runs where the Electron binary exists; elsewhere it reports why it skipped.
+ * the bridge promise, including the hidden GPU engine window a real join opens (hub started as
+ * `fedunify hub`). Runs where the Electron binary exists; elsewhere it reports why it skipped.
  * Called by scripts/run-e2e.js; runnable alone: `npx tsx test/e2e/electron-app.ts`.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { BRIDGE_METHODS, HOST_METHODS } from '../../core/wire/bridge-methods.ts';
+import { operatorApi, startHubCli } from './support.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,7 +27,7 @@ function electronExecutable(): string | null {
 
 type Check = { name: string; run: (app: ElectronApplication, page: Page) => Promise<void> };
 
-function assert(condition: boolean, message: string): void {
+function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(message);
 }
 
@@ -85,6 +87,73 @@ const checks: Check[] = [
       });
       await page.waitForTimeout(500);
       assert(page.url() === before, `the window navigated to ${page.url()}`);
+    },
+  },
+  {
+    name: 'joining a job opens the hidden GPU engine window with the secure defaults',
+    run: async (app, page) => {
+      // Every window the main process creates from here on, with the preferences it really got.
+      await app.evaluate(({ app: electronApp }) => {
+        const seen: unknown[] = [];
+        (globalThis as unknown as { __fedunifyWindows: unknown[] }).__fedunifyWindows = seen;
+        electronApp.on('browser-window-created', (_event: unknown, win: unknown) => seen.push(win));
+      });
+      const cleanup: (() => Promise<void> | void)[] = [];
+      try {
+        const hub = await startHubCli(cleanup);
+        const api = await operatorApi(hub);
+        const job = await api.createJob({
+          name: 'e2e-electron-gpu',
+          rounds: 1,
+          localSteps: 2,
+          batchSize: 16,
+          minParticipants: 1,
+          compareMethods: [],
+        });
+        const invite = await api.createInvite('Org E', job.id);
+        await page.getByRole('navigation').getByRole('button', { name: /^Join/ }).click();
+        await page.getByLabel('Invite').fill(invite.invite);
+        await page.getByRole('main').getByRole('button', { name: 'Join', exact: true }).click();
+        await page.getByRole('heading', { name: 'Your data' }).waitFor();
+        await page.getByRole('radio', { name: /Fashion-MNIST share/ }).click();
+        await page.getByLabel('Split').selectOption('V');
+        await page.getByLabel('Your share').selectOption('1');
+        await page.getByLabel('Samples (at most)').fill('64');
+        await page.getByRole('button', { name: /Load/ }).first().click();
+        // Training starts at once (a quorum of one); choosing the backend opens the engine window.
+        type Seen = { title: string; visible: boolean; url: string; prefs: Record<string, unknown> };
+        let windows: Seen[] = [];
+        for (let i = 0; i < 240 && !windows.some((w) => w.title === 'FedUnify GPU engine'); i++) {
+          await page.waitForTimeout(500);
+          windows = await app.evaluate(() => {
+            type Win = {
+              isDestroyed(): boolean;
+              getTitle(): string;
+              isVisible(): boolean;
+              webContents: { getURL(): string; getLastWebPreferences(): Record<string, unknown> | null };
+            };
+            const all = (globalThis as unknown as { __fedunifyWindows: Win[] }).__fedunifyWindows;
+            return all.map((w) => ({
+              title: w.isDestroyed() ? '(closed)' : w.getTitle(),
+              visible: !w.isDestroyed() && w.isVisible(),
+              url: w.isDestroyed() ? '' : w.webContents.getURL(),
+              prefs: (w.isDestroyed() ? null : w.webContents.getLastWebPreferences()) ?? {},
+            }));
+          });
+        }
+        const gpu = windows.find((w) => w.title === 'FedUnify GPU engine');
+        assert(gpu !== undefined, `no GPU engine window opened; windows: ${JSON.stringify(windows)}`);
+        assert(!gpu.visible, 'the GPU engine window is visible');
+        assert(gpu.url.startsWith('file:'), `the GPU engine window shows ${gpu.url}`);
+        const p = gpu.prefs;
+        assert(
+          p.nodeIntegration === false && p.contextIsolation === true && p.sandbox === true,
+          `the GPU engine window's preferences are ${JSON.stringify(p)}`,
+        );
+        assert(p.webSecurity !== false, 'the GPU engine window runs without web security');
+      } finally {
+        for (const fn of cleanup.reverse()) await fn();
+      }
     },
   },
   {

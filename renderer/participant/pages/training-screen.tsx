@@ -141,7 +141,7 @@ export function TrainingScreen() {
             <dd>{backend.device}</dd>
             {backend.notes.length > 0 && (
               <>
-                <dt>Why not the GPU</dt>
+                <dt>Why not a faster backend</dt>
                 <dd>
                   <ul className="problems" data-testid="backend-notes">
                     {backend.notes.map((n, i) => (

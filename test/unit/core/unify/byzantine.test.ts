@@ -54,6 +54,21 @@ describe('job spec: maxByzantine and clipNorm', () => {
     );
   });
 
+  it('refuses a compared method the quorum cannot satisfy, naming it and what to change', () => {
+    const res = jobSpecSchema.safeParse({
+      ...base,
+      method: 'multi-krum',
+      maxByzantine: 1,
+      minParticipants: 5,
+      compareMethods: ['avg', 'krum', 'bulyan'],
+    });
+    expect(res.success).toBe(false);
+    expect(res.error?.issues.map((i) => i.path)).toEqual([['compareMethods', 2]]);
+    expect(res.error?.issues[0].message).toBe(
+      'bulyan with maxByzantine 1 needs at least 7 participants (K ≥ 4f + 3), but minParticipants is 5; raise minParticipants to 7 or drop bulyan from compareMethods',
+    );
+  });
+
   it('refuses a negative or fractional maxByzantine and a clipNorm ≤ 0', () => {
     expect(jobSpecSchema.safeParse({ ...base, maxByzantine: -1 }).success).toBe(false);
     expect(jobSpecSchema.safeParse({ ...base, maxByzantine: 0.5 }).success).toBe(false);
