@@ -8,6 +8,13 @@ import { pinnedTlsOptions, type PinnedTlsOptions } from '../../core/net/pinned-t
 import type { JobSpecInput } from '../../core/wire/job-spec.ts';
 import type { InviteRecord, JobRecord, ParticipantRecord, RoundRecord } from '../../core/wire/protocol.ts';
 
+const GET_ATTEMPTS = 3;
+
+/** Whether a call failed on the connection (reset, refused, timed out) rather than with an answer. */
+function isConnectionError(err: unknown): boolean {
+  return (err as { connection?: unknown } | null)?.connection === true;
+}
+
 /** Talks to one hub as its operator. */
 export class HubClient {
   private token: string | null = null;
@@ -49,7 +56,23 @@ export class HubClient {
     return this.call('GET', `/api/jobs/${jobId}/participants`);
   }
 
+  /**
+   * One API call. A GET that fails on the connection itself (a kept-alive socket the hub closed just
+   * as it was reused, or no answer on a machine too busy to reply in time) is sent again, up to
+   * three times: reads are idempotent. Other methods fail at once, so nothing is done twice.
+   */
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.callOnce<T>(method, path, body);
+      } catch (err) {
+        if (method !== 'GET' || attempt >= GET_ATTEMPTS || !isConnectionError(err)) throw err;
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
+    }
+  }
+
+  private async callOnce<T>(method: string, path: string, body?: unknown): Promise<T> {
     const target = new URL(path, this.url);
     const secure = target.protocol === 'https:';
     if (secure && !this.tls) {
@@ -89,7 +112,9 @@ export class HubClient {
           resolve(json as T);
         });
       });
-      req.on('error', (err) => reject(new Error(`${method} ${path}: ${err.message}`)));
+      req.on('error', (err) =>
+        reject(Object.assign(new Error(`${method} ${path}: ${err.message}`), { connection: true })),
+      );
       req.setTimeout(30_000, () => req.destroy(new Error('no answer in 30 s')));
       req.end(payload);
     });
