@@ -39,6 +39,14 @@ const dataset = {
 const backend = { backend: 'cpu', device: 't', notes: [] };
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
+/** Waits until `done()` holds (rounds close asynchronously; a loaded machine takes longer). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !done(); waited += 5) {
+    if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
+    await tick();
+  }
+}
+
 function fakeSocket(id: string, log: string[]): FederationSocket {
   return {
     id,
@@ -76,6 +84,7 @@ async function runnerWith(
 
 /** Both participants send updates of values lo and hi for `round`, then their evals. */
 async function playRound(
+  store: Store,
   runner: JobRunner,
   ids: string[],
   jobId: string,
@@ -96,9 +105,13 @@ async function playRound(
     });
     expect(ack.ok, JSON.stringify(ack)).toBe(true);
   }
-  await tick();
+  await until(() => store.rounds.checkpoint(jobId, round) !== null, `round ${round}'s checkpoint`);
   for (const id of ids) runner.evalReport(id, { round, accuracy: 0.5, loss: 1, samples: 5 });
-  await tick();
+  const job = () => store.getJob(jobId);
+  await until(
+    () => (job()?.currentRound ?? 0) > round || job()?.status !== 'running',
+    `the round after ${round}`,
+  );
 }
 
 describe('hub rounds with a server optimizer', () => {
@@ -121,7 +134,7 @@ describe('hub rounds with a server optimizer', () => {
     const log: string[] = [];
     let { runner, ids } = await runnerWith(store, jobId, log);
     const x0 = decodeWeights(store.rounds.checkpoint(jobId, 0)!.weights, manifest);
-    await playRound(runner, ids, jobId, 1, 1, 3);
+    await playRound(store, runner, ids, jobId, 1, 1, 3);
     // η = 1, m₀ = avg − x₀: the first step lands on avg = 2.
     const x1 = decodeWeights(store.rounds.checkpoint(jobId, 1)!.weights, manifest);
     expect(x1[0][0]).toBeCloseTo(2, 6);
@@ -131,7 +144,7 @@ describe('hub rounds with a server optimizer', () => {
     store.close();
     store = new Store(dir);
     ({ runner, ids } = await runnerWith(store, jobId, log));
-    await playRound(runner, ids, jobId, 2, 3, 5);
+    await playRound(store, runner, ids, jobId, 2, 3, 5);
     // m₁ = 0.5·(2 − x₀) + (4 − 2); x₂ = 2 + m₁. A lost momentum would give exactly 4.
     const x2 = decodeWeights(store.rounds.checkpoint(jobId, 2)!.weights, manifest);
     for (let t = 0; t < x2.length; t++) {
@@ -148,7 +161,7 @@ describe('hub rounds with a server optimizer', () => {
     const store = new Store(':memory:');
     const jobId = store.createJob(jobSpecSchema.parse({ name: 'plain', model: MODEL, rounds: 2 })).id;
     const { runner, ids } = await runnerWith(store, jobId, []);
-    await playRound(runner, ids, jobId, 1, 1, 3);
+    await playRound(store, runner, ids, jobId, 1, 1, 3);
     const x1 = decodeWeights(store.rounds.checkpoint(jobId, 1)!.weights, manifest);
     expect(x1.every((w) => w.every((v) => v === 2))).toBe(true);
     runner.stopTimers();
