@@ -396,3 +396,12 @@ export interface UtilityProcess {
 export const utilityProcess: {
   fork(modulePath: string, args?: string[], options?: ForkOptions): UtilityProcess;
 };
+
+export const safeStorage: {
+  isEncryptionAvailable(): boolean;
+  encryptString(plainText: string): Buffer;
+  decryptString(encrypted: Buffer): string;
+  /** Linux only: 'basic_text' means no secret store (a hard-coded password). */
+  getSelectedStorageBackend():
+    'basic_text' | 'gnome_libsecret' | 'kwallet' | 'kwallet5' | 'kwallet6' | 'unknown';
+};

@@ -6,6 +6,7 @@
 import { ParticipantEngine } from '../core/participant/engine.ts';
 import { serveEngine } from './engine-server.ts';
 import { relayOpener } from './gpu-opener.ts';
+import { relayKeyProtector } from './key-relay.ts';
 import { parentChannel } from './parent-channel.ts';
 
 function main(): void {
@@ -20,6 +21,8 @@ function main(): void {
     backend: process.env.FEDUNIFY_BACKEND ?? 'auto',
     // WebGPU/WebGL run in the app's hidden GPU window, which main opens on request.
     browserOpener: relayOpener(port),
+    // safeStorage lives in main: the identity key is encrypted and decrypted there on request.
+    keyProtector: relayKeyProtector(port),
   });
   serveEngine(port, engine);
 }

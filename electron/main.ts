@@ -4,7 +4,7 @@
  * operator console, a menu, and settings remembered in the user's data folder.
  */
 import path from 'node:path';
-import { app, BrowserWindow, clipboard, dialog, Menu, session, shell } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, Menu, safeStorage, session, shell } from 'electron';
 import type { DataSource, HubInfo } from '../core/wire/bridge.ts';
 import { decodeInvite } from '../core/wire/invite.ts';
 import { createEngineHost } from './engine-host.ts';
@@ -21,6 +21,7 @@ import { readOrgConfig, type OrgConfig } from './org-config.ts';
 import { APP_CSP, consoleUrlFor } from './security.ts';
 import { createSettingsStore } from './settings-store.ts';
 import { forkUtility } from './utility-channel.ts';
+import { serveKeyRelay, type SafeStorageLike } from './key-relay.ts';
 import { serveGpuRelay } from './gpu-relay.ts';
 import { createGpuWindow } from './gpu-window.ts';
 import {
@@ -70,6 +71,15 @@ function start(): void {
   hardenSession(session.defaultSession, APP_CSP);
   hardenAllWebContents(log.warn);
 
+  const keychain: SafeStorageLike = {
+    isEncryptionAvailable: () => safeStorage.isEncryptionAvailable(),
+    encryptString: (text) => safeStorage.encryptString(text),
+    decryptString: (cipher) => safeStorage.decryptString(cipher),
+    // Linux only: elsewhere the OS always provides the store.
+    ...(process.platform === 'linux'
+      ? { getSelectedStorageBackend: () => safeStorage.getSelectedStorageBackend() }
+      : {}),
+  };
   const engine = createEngineHost(() => {
     const child = forkUtility(files.engine, 'FedUnify participant engine', {
       FEDUNIFY_ENGINE_STATE_DIR: path.join(app.getPath('userData'), 'participant'),
@@ -81,6 +91,8 @@ function start(): void {
       () => createGpuWindow({ preload: files.gpuPreload, page: files.gpuPage, warn: log.warn }),
       log.warn,
     );
+    // The participant's identity key under the OS keychain (safeStorage is main-process only).
+    serveKeyRelay(child, keychain, log.warn);
     return child;
   });
   const hub = createHubHost(() => forkUtility(files.hub, 'FedUnify hub', { FEDUNIFY_APP_ROOT: appRoot }));

@@ -204,7 +204,7 @@ export class ParticipantEngine {
     const factory = this.opts.transport ?? (await import('./transport.ts')).socketTransport;
     let identity: StoredIdentity;
     try {
-      identity = this.ensureIdentity();
+      identity = await this.ensureIdentity();
     } catch (err) {
       return { ok: false, error: errorText(err), code: 'internal' };
     }
@@ -297,21 +297,25 @@ export class ParticipantEngine {
   }
 
   /** Loads (or makes, at the first join) this installation's Ed25519 identity and shows its fingerprint. */
-  private ensureIdentity(): StoredIdentity {
+  private async ensureIdentity(): Promise<StoredIdentity> {
     if (!this.identity) {
-      this.identity = loadOrCreateIdentity(this.opts.stateDir, this.opts.keyProtector);
-      this.store.update({ identity: { fingerprint: this.identity.fingerprint } });
-      this.store.log(
-        'info',
-        `Identity key ${displayFingerprint(this.identity)} (${this.identity.protected ? 'encrypted by the OS keychain' : 'file readable by this user only'}).`,
-      );
+      const id = await loadOrCreateIdentity(this.opts.stateDir, this.opts.keyProtector);
+      this.identity = id;
+      this.store.update({ identity: { fingerprint: id.fingerprint } });
+      const where = id.protected
+        ? 'encrypted by the OS keychain'
+        : `kept as a file readable by this user only, not encrypted: ${id.note}`;
+      // A desktop app that wanted the keychain and could not have it says so louder than the CLI.
+      const level = !id.protected && this.opts.keyProtector ? 'warn' : 'info';
+      this.store.log(level, `Identity key ${displayFingerprint(id)} (${where}).`);
     }
     return this.identity;
   }
 
-  /** Signs an update claim with the identity key (base64). */
+  /** Signs an update claim with the identity key (base64); the key was loaded when joining. */
   private signUpdate(claim: Parameters<typeof signUpdate>[1]): string {
-    return Buffer.from(signUpdate(this.ensureIdentity().privateKeyPem, claim)).toString('base64');
+    if (!this.identity) throw new Error('the identity key is not loaded: join first');
+    return Buffer.from(signUpdate(this.identity.privateKeyPem, claim)).toString('base64');
   }
 
   private runtime(): Promise<ParticipantRuntime> {

@@ -127,12 +127,15 @@ export function registerFederationHandlers(
     const perInvite = inviteBucket;
     let flooded = false;
     socket.use((packet, next) => {
-      if (bucket.take() && perInvite.take()) return next();
+      const socketOk = bucket.take();
+      if (socketOk && perInvite.take()) return next();
+      // Past the budget nothing reaches a handler: the first event is answered, the rest dropped.
       if (!flooded) {
         flooded = true;
+        const budget = socketOk ? 'its invite (all its connections together)' : 'one connection';
         log.warn(
           'federation',
-          `${data.invite.name} sent events too fast; disconnecting it`,
+          `${data.invite.name} sent events faster than ${budget} may (${rate.burst} at once, ${rate.perSec}/s); disconnecting it and dropping the rest`,
           data.jobId ?? undefined,
         );
         const ack = packet[packet.length - 1];
