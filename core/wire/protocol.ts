@@ -21,8 +21,11 @@ import type {
   SecAggUnmask,
 } from './secagg-protocol.ts';
 
-/** Bumped on any incompatible change; the hub refuses other versions at the handshake. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * Bumped on any incompatible change; the hub refuses other versions at the handshake.
+ * 3: secure-aggregation keys are signed with the enrollment key the hub announces per round.
+ */
+export const PROTOCOL_VERSION = 3;
 
 export const FEDERATION_NAMESPACE = '/federation';
 export const OPERATOR_NAMESPACE = '/operator';

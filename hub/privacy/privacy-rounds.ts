@@ -63,7 +63,11 @@ export class PrivacyRounds {
   beginSecAgg(
     deps: SessionDeps,
     participants: string[],
-    opts: { vectorLength: number; maxWeight: number },
+    opts: {
+      vectorLength: number;
+      maxWeight: number;
+      identities: Map<string, { name: string; publicKey: Uint8Array }>;
+    },
   ): SecAggSession {
     this.session?.dispose();
     const threshold = secAggThresholdFor(this.spec, participants.length);
@@ -82,6 +86,7 @@ export class PrivacyRounds {
       weighted: this.spec.method === 'weighted-avg',
       dpClip: dp ? dp.clip : null,
       noiseStd: distributed,
+      identities: opts.identities,
     });
     return this.session;
   }

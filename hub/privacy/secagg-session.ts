@@ -13,7 +13,11 @@ import {
 import { verifyBytes } from '../../core/crypto/identity.ts';
 import { defaultDegree } from '../../core/privacy/secagg-graph.ts';
 import { SecAggServer } from '../../core/privacy/secagg-server.ts';
-import { SecAggFailure, type SecAggRoundConfig } from '../../core/privacy/secagg-types.ts';
+import {
+  SecAggFailure,
+  identityRosterDigest,
+  type SecAggRoundConfig,
+} from '../../core/privacy/secagg-types.ts';
 import type { Ack, FederationServerEvents } from '../../core/wire/protocol.ts';
 import type {
   SecAggConsistency,
@@ -59,6 +63,7 @@ export class SecAggSession {
   private readonly params: Omit<SecAggRound, 'self'>;
   readonly fixed: FixedPointParams;
   private readonly server: SecAggServer;
+  /** The identity keys bound at enrollment: the only keys adverts and survivor lists verify under. */
   private readonly identity = new Map<string, Uint8Array>();
   private phase: Phase = 'keys';
   private readonly answered = new Set<string>();
@@ -76,9 +81,20 @@ export class SecAggSession {
       weighted: boolean;
       dpClip: number | null;
       noiseStd: number;
+      /** Each participant's enrolled Ed25519 public key (the invite's binding) and name. */
+      identities: Map<string, { name: string; publicKey: Uint8Array }>;
     },
   ) {
     const participants = [...opts.participants].sort();
+    const identityKeys = participants.map((id) => {
+      const who = opts.identities.get(id);
+      if (!who)
+        throw new Error(
+          `participant ${id} has no enrolled identity key: it cannot take part in secure aggregation`,
+        );
+      this.identity.set(id, who.publicKey);
+      return { id, name: who.name, publicKey: who.publicKey };
+    });
     const config: SecAggRoundConfig = {
       roundId: `${deps.jobId}/${deps.round}`,
       participants,
@@ -86,6 +102,7 @@ export class SecAggSession {
       threshold: opts.threshold,
       graphSeed: new Uint8Array(randomBytes(32)),
       vectorLength: opts.vectorLength,
+      rosterDigest: identityRosterDigest(identityKeys),
     };
     this.fixed = fixedPointParams({
       clipRange: SECAGG_CLIP_RANGE,
@@ -107,6 +124,7 @@ export class SecAggSession {
       weighted: opts.weighted,
       dpClip: opts.dpClip,
       noiseStd: opts.noiseStd,
+      identityKeys,
     };
     this.expected = new Set(participants);
     this.arm();
@@ -179,7 +197,7 @@ export class SecAggSession {
           this.deps.send(id, 'secagg:neighbours', {
             jobId: this.deps.jobId,
             round: this.deps.round,
-            adverts: this.server.advertsFor(id).map((a) => ({ ...a, identityKey: this.identity.get(a.id)! })),
+            adverts: this.server.advertsFor(id),
           });
         this.phase = 'shares';
         this.expected = new Set(u1);
@@ -239,7 +257,6 @@ export class SecAggSession {
   keys(pid: string, m: SecAggKeys): Ack {
     const refused = this.check(pid, 'keys');
     if (refused) return refused;
-    this.identity.set(pid, m.identityKey);
     return this.accept(pid, () =>
       this.server.receiveAdvert({
         id: pid,
@@ -314,14 +331,13 @@ export class SecAggSession {
     const request = this.server.unmaskRequest();
     const signers = request.signatures.map((s) => s.id);
     const revealed = this.waitPhase('reveal', signers);
-    const withKeys = request.signatures.map((s) => ({ ...s, identityKey: this.identity.get(s.id)! }));
     for (const id of signers)
       this.deps.send(id, 'secagg:reveal', {
         jobId: this.deps.jobId,
         round: this.deps.round,
         survivors: request.survivors,
         dropped: request.dropped,
-        signatures: withKeys,
+        signatures: request.signatures,
       });
     await revealed;
     const result = await this.server.finish();

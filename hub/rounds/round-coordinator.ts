@@ -350,6 +350,14 @@ export class JobRunner {
     );
     const vectorLength = this.model.manifest.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0) + 1;
     const names = (ids: string[]) => ids.map((id) => this.conns.get(id)?.name ?? id).join(', ');
+    // The keys the invites were bound to at enrollment, announced so participants can check each
+    // other's relayed keys against them (never a key a participant sends with the round).
+    const identities = new Map<string, { name: string; publicKey: Uint8Array }>();
+    for (const id of members) {
+      const p = this.deps.store.getParticipant(id);
+      const key = p ? this.deps.store.inviteKey(p.inviteId) : null;
+      if (p && key) identities.set(id, { name: p.name, publicKey: key });
+    }
     this.privacy!.beginSecAgg(
       {
         jobId: this.job.id,
@@ -365,7 +373,7 @@ export class JobRunner {
         },
       },
       members,
-      { vectorLength, maxWeight },
+      { vectorLength, maxWeight, identities },
     );
     this.deps.log.info('rounds', `round ${r.round}: secure aggregation among ${names(members)}`, this.job.id);
   }
