@@ -59,3 +59,40 @@ export function roundPrivacy(job: PrivacyJob, round: number, z = resolvedNoiseMu
   });
   return { mechanism, epsilon: spent.epsilon, delta: job.dp.delta };
 }
+
+/** Why a round may not start: it would spend more than the job's privacy budget. */
+export interface BudgetExceeded {
+  /** ε spent by the rounds before it. */
+  spent: number;
+  /** ε after the round that may not start. */
+  next: number;
+  target: number;
+  /** The round that may not start. */
+  round: number;
+}
+
+/**
+ * Whether round `round` may run under the job's target ε: null when it may (or the job sets no
+ * target), else what it would spend. With only targetEpsilon the noise is calibrated so that all
+ * `rounds` fit; with both a noise multiplier and a target, the target is a budget that may run out first.
+ */
+export function budgetBeforeRound(
+  job: PrivacyJob,
+  round: number,
+  z = resolvedNoiseMultiplier(job),
+): BudgetExceeded | null {
+  const target = job.dp?.targetEpsilon;
+  if (target === undefined || z === null) return null;
+  const next = roundPrivacy(job, round, z).epsilon ?? 0;
+  if (next <= target) return null;
+  const spent = round > 1 ? (roundPrivacy(job, round - 1, z).epsilon ?? 0) : 0;
+  return { spent, next, target, round };
+}
+
+/** The job's status line when the budget stops it: 'privacy budget spent: ε = X of target Y …'. */
+export function budgetSpentText(b: BudgetExceeded): string {
+  return (
+    `privacy budget spent: ε = ${b.spent.toFixed(3)} of target ${b.target} ` +
+    `(round ${b.round} would bring it to ${b.next.toFixed(3)}); stopped before it`
+  );
+}

@@ -225,7 +225,8 @@ export interface JobRoster {
 
 export interface JobEnd {
   jobId: string;
-  reason: 'target-reached' | 'round-limit' | 'aborted';
+  /** privacy-budget: the next round would have spent more than the job's target ε. */
+  reason: 'target-reached' | 'round-limit' | 'privacy-budget' | 'aborted';
   finalRound: number;
 }
 

@@ -38,6 +38,7 @@ import {
 } from './participant-conns.ts';
 import { PrivacyRounds } from '../privacy/privacy-rounds.ts';
 import { SecAggFailure } from '../../core/privacy/secagg-types.ts';
+import { budgetBeforeRound, budgetSpentText } from '../../core/privacy/round-privacy.ts';
 import type { SecAggSession } from '../privacy/secagg-session.ts';
 import type { SecAggMasked } from '../../core/wire/secagg-protocol.ts';
 
@@ -277,6 +278,13 @@ export class JobRunner {
   /** Starts round `n` with the participants the strategy picks, sending them the global weights. */
   startRound(n: number, open = false): void {
     const spec = this.job.spec;
+    const over = budgetBeforeRound(spec, n);
+    if (over) {
+      this.waitingRound = null;
+      this.round = null;
+      void this.complete(budgetSpentText(over), 'privacy-budget');
+      return;
+    }
     const plan = this.strategy.configureRound(this.context(n), this.readyIds(), Date.now());
     this.waitingRound = null;
     if (spec.secureAggregation && plan.participants.length < spec.minParticipants) {
