@@ -17,7 +17,7 @@ import {
 import type { z } from 'zod';
 import { applyDelta, flatDelta, privatizeDelta } from '../privacy/update-privacy.ts';
 import { SecAggClient, describeIdentities, type IdentityPins } from './secagg-client.ts';
-import { roundPrivacy } from '../privacy/round-privacy.ts';
+import { ownEpsilon, roundPrivacy } from '../privacy/round-privacy.ts';
 import { sha256Hex, type IdentityKeyPair, type UpdateClaim } from '../crypto/identity.ts';
 import { attackSamples, attackWeights, type Attack } from './attack.ts';
 import { scheduledLearningRate } from '../train/lr-schedule.ts';
@@ -103,6 +103,12 @@ export class RoundRunner {
       );
       this.active.abort.abort();
     }
+    const overBudget = this.localBudgetRefusal(msg.round);
+    if (overBudget) {
+      this.ctx.store.log('error', overBudget, this.job.jobId);
+      this.status({ state: 'waiting', round: msg.round });
+      return Promise.resolve();
+    }
     const abort = new AbortController();
     if (msg.secagg && !this.startSecAgg(msg, abort.signal)) {
       this.status({ state: 'waiting', round: msg.round });
@@ -116,6 +122,23 @@ export class RoundRunner {
         if (this.active?.abort === abort) this.active = null;
       }
     });
+  }
+
+  /**
+   * Local DP with a target ε: this participant keeps its own budget too, and sends nothing in a
+   * round that would spend more (an honest hub has stopped the job before; this guards against one
+   * that does not). The refusal text, or null when the round may run.
+   */
+  private localBudgetRefusal(round: number): string | null {
+    const dp = this.job.privacy?.dp;
+    if (dp?.mode !== 'local' || dp.targetEpsilon === undefined) return null;
+    const sent = this.ctx.store.get().rounds.filter((r) => r.dpNoised && r.round !== round).length;
+    const next = ownEpsilon(dp, sent + 1);
+    if (next <= dp.targetEpsilon) return null;
+    return (
+      `Round ${round}: not taking part: another noised update would bring this participant's ε from ` +
+      `${ownEpsilon(dp, sent).toFixed(3)} to ${next.toFixed(3)}, over the job's target ${dp.targetEpsilon}.`
+    );
   }
 
   /**
@@ -383,6 +406,8 @@ export class RoundRunner {
       return;
     }
     this.status({ state: 'uploading', round: msg.round });
+    // Counted before the send (masked or plain): an attempt may reach the hub even when its answer is lost.
+    if (dp && job.privacy?.dp?.mode === 'local') store.upsertRound(msg.round, { dpNoised: true });
     const weightsSha256 = sha256Hex(encoded);
     const update: ClientPayload<'round:update'> = {
       jobId: job.jobId,

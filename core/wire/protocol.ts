@@ -184,7 +184,14 @@ export interface JobAssignment {
 /** What a participant is told about a job's privacy (noise multiplier resolved from a target ε). */
 export interface JobPrivacy {
   secureAggregation: boolean;
-  dp: { mode: 'central' | 'local'; clip: number; noiseMultiplier: number; delta: number } | null;
+  dp: {
+    mode: 'central' | 'local';
+    clip: number;
+    noiseMultiplier: number;
+    delta: number;
+    /** The job's privacy budget, when it sets one. */
+    targetEpsilon?: number;
+  } | null;
 }
 
 export interface RoundStart {

@@ -25,7 +25,15 @@ export function jobPrivacy(spec: JobSpec): JobPrivacy | null {
   const z = resolvedNoiseMultiplier(spec);
   return {
     secureAggregation: spec.secureAggregation,
-    dp: dp ? { mode: dp.mode, clip: dp.clip, noiseMultiplier: z ?? 0, delta: dp.delta } : null,
+    dp: dp
+      ? {
+          mode: dp.mode,
+          clip: dp.clip,
+          noiseMultiplier: z ?? 0,
+          delta: dp.delta,
+          ...(dp.targetEpsilon !== undefined ? { targetEpsilon: dp.targetEpsilon } : {}),
+        }
+      : null,
   };
 }
 

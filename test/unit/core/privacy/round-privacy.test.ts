@@ -3,7 +3,9 @@ import { privacySpent } from '../../../../core/privacy/rdp-accountant.ts';
 import {
   budgetBeforeRound,
   budgetSpentText,
+  ownEpsilon,
   resolvedNoiseMultiplier,
+  roundPrivacy,
 } from '../../../../core/privacy/round-privacy.ts';
 
 const eps = (z: number, steps: number) =>
@@ -49,5 +51,18 @@ describe('privacy budget per round', () => {
       dp: { mode: 'central' as const, clip: 1, noiseMultiplier: 0.3, targetEpsilon: 0.5, delta: 1e-5 },
     };
     expect(budgetBeforeRound(job, 1)).toMatchObject({ round: 1, spent: 0 });
+  });
+
+  it('local DP credits no sampling amplification: the hub picks who trains and sees who sent', () => {
+    const dp = { mode: 'local' as const, clip: 1, noiseMultiplier: 2, delta: 1e-5 };
+    expect(roundPrivacy({ rounds: 5, fractionFit: 0.1, dp }, 3).epsilon).toBeCloseTo(eps(2, 3), 10);
+    const central = { ...dp, mode: 'central' as const };
+    expect(roundPrivacy({ rounds: 5, fractionFit: 0.1, dp: central }, 3).epsilon!).toBeLessThan(eps(2, 3));
+  });
+
+  it("a participant's own ε: 0 before any update, one Gaussian mechanism per update sent, ∞ without noise", () => {
+    expect(ownEpsilon({ noiseMultiplier: 2, delta: 1e-5 }, 0)).toBe(0);
+    expect(ownEpsilon({ noiseMultiplier: 2, delta: 1e-5 }, 4)).toBeCloseTo(eps(2, 4), 10);
+    expect(ownEpsilon({ noiseMultiplier: 0, delta: 1e-5 }, 1)).toBe(Infinity);
   });
 });
