@@ -163,7 +163,7 @@ export class RoundRunner {
     } catch (err) {
       this.ctx.store.log(
         'error',
-        `Round ${msg.round}: secure aggregation refused: ${errorText(err)} This participant sends nothing this round.`,
+        `Round ${msg.round}: secure aggregation refused: ${errorText(err).replace(/[.\s]*$/, '.')} This participant sends nothing this round.`,
         this.job.jobId,
       );
       return false;

@@ -21,6 +21,7 @@ import {
   type IdentityKeyPair,
 } from '../crypto/identity.ts';
 import { encodeFixedPoint, fixedPointParams } from '../privacy/fixed-point.ts';
+import { cleanText } from '../wire/clean-text.ts';
 import { SecAggParticipant } from '../privacy/secagg-participant.ts';
 import { SecAggRefusal, identityRosterDigest, type EncryptedShare } from '../privacy/secagg-types.ts';
 import type { LocalMetrics } from '../wire/protocol.ts';
@@ -43,6 +44,11 @@ export type IdentityPins = Map<string, Uint8Array>;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The hub-given name of a participant, safe to print (the hub is not trusted with terminals). */
+function nameOf(e: { id: string; name: string }): string {
+  return cleanText(e.name).slice(0, 80) || e.id;
 }
 
 function fp(key: Uint8Array): string {
@@ -70,7 +76,7 @@ export function checkAnnouncedIdentities(
     const pinned = pins.get(e.id);
     if (pinned && !sameBytes(pinned, e.publicKey))
       throw new SecAggRefusal(
-        `the hub announced identity key ${fp(e.publicKey)} for ${e.name || e.id} (${e.id}), ` +
+        `the hub announced identity key ${fp(e.publicKey)} for ${nameOf(e)} (${e.id}), ` +
           `which had key ${fp(pinned)} in an earlier round: an enrolled key never changes, so the hub is substituting it; ` +
           'refusing the round. Compare key fingerprints with that organization out of band.',
         e.id,
@@ -83,7 +89,7 @@ export function checkAnnouncedIdentities(
 /** The announced roster as people compare it: "name (id) key 3f9a 1c2b …" per participant. */
 export function describeIdentities(params: Pick<SecAggRound, 'self' | 'identityKeys'>): string[] {
   return params.identityKeys.map(
-    (e) => `${e.name || e.id}${e.id === params.self ? ' (this participant)' : ''}: key ${fp(e.publicKey)}`,
+    (e) => `${nameOf(e)}${e.id === params.self ? ' (this participant)' : ''}: key ${fp(e.publicKey)}`,
   );
 }
 
@@ -222,7 +228,7 @@ export class SecAggClient {
     const key = this.keysOf.get(err.peer);
     if (!who || !key) return err;
     return new SecAggRefusal(
-      `${err.message}. The hub announced key ${fp(key)} for ${who.name || who.id}: compare it with that organization's own fingerprint out of band`,
+      `${err.message}. The hub announced key ${fp(key)} for ${nameOf(who)}: compare it with that organization's own fingerprint out of band`,
       err.peer,
     );
   }

@@ -11,7 +11,11 @@ import {
   signBytes,
   type IdentityKeyPair,
 } from '../../../core/crypto/identity.ts';
-import { SecAggClient, type IdentityPins } from '../../../core/participant/secagg-client.ts';
+import {
+  SecAggClient,
+  describeIdentities,
+  type IdentityPins,
+} from '../../../core/participant/secagg-client.ts';
 import { generateX25519 } from '../../../core/privacy/secagg-crypto.ts';
 import { SecAggParticipant } from '../../../core/privacy/secagg-participant.ts';
 import {
@@ -184,6 +188,16 @@ describe('secure aggregation: keys signed with the enrollment identity', () => {
     expect(() => secAggRoundSchema.parse({ ...p, identityKeys: p.identityKeys.slice(1) })).toThrow(
       /identityKeys must name every participant/,
     );
+    // What the participant logs for people to compare: names (cleaned of terminal escapes) and fingerprints.
+    const shown = describeIdentities({
+      ...p,
+      identityKeys: p.identityKeys.map((e) => (e.id === 'p2' ? { ...e, name: 'Org\u001b[2J p2' } : e)),
+    });
+    expect(shown).toEqual([
+      `Org p0: key ${fp(f.enrolled.get('p0')!.publicKey)}`,
+      `Org p1 (this participant): key ${fp(f.enrolled.get('p1')!.publicKey)}`,
+      `Org p2: key ${fp(f.enrolled.get('p2')!.publicKey)}`,
+    ]);
   });
 
   it('a hub that swaps one relayed X25519 key is refused by the participant it lied to, with the fingerprint to check', async () => {
