@@ -70,6 +70,10 @@ export class SecAggSession {
   private expected: Set<string>;
   private timer: NodeJS.Timeout | null = null;
   private waiter: (() => void) | null = null;
+  /** U2: who may still send a masked input (and was sent its inbox). */
+  private sharers = new Set<string>();
+  /** The inbox pushed to each participant, kept to push again after a reconnect. */
+  private readonly inboxes = new Map<string, Parameters<FederationServerEvents['secagg:inbox']>[0]>();
 
   constructor(
     private readonly deps: SessionDeps,
@@ -168,6 +172,20 @@ export class SecAggSession {
     if (this.expected.delete(participantId)) this.maybeAdvance();
   }
 
+  /**
+   * A participant of U2 reconnected while masked inputs are still taken (a dropped connection
+   * during local training): it takes its seat again and gets its inbox once more, since a push to
+   * its old socket may have been lost. False when it can no longer take part.
+   */
+  rejoin(participantId: string): boolean {
+    if (this.phase !== 'input' || !this.sharers.has(participantId) || this.answered.has(participantId))
+      return false;
+    this.expected.add(participantId);
+    const inbox = this.inboxes.get(participantId);
+    if (inbox) this.deps.send(participantId, 'secagg:inbox', inbox);
+    return true;
+  }
+
   private maybeAdvance(): void {
     if (this.phase === 'input' || this.phase === 'done' || this.phase === 'failed') return;
     if ([...this.expected].every((id) => this.answered.has(id))) this.advance(false);
@@ -204,12 +222,16 @@ export class SecAggSession {
         this.arm();
       } else if (this.phase === 'shares') {
         const u2 = this.server.closeShares();
-        for (const id of u2)
-          this.deps.send(id, 'secagg:inbox', {
+        this.sharers = new Set(u2);
+        for (const id of u2) {
+          const inbox = {
             jobId: this.deps.jobId,
             round: this.deps.round,
             shares: this.server.sharesFor(id).map((s) => ({ from: s.from, sealed: s.sealed })),
-          });
+          };
+          this.inboxes.set(id, inbox);
+          this.deps.send(id, 'secagg:inbox', inbox);
+        }
         this.phase = 'input';
         if (this.timer) clearTimeout(this.timer);
         this.answered.clear();

@@ -185,8 +185,20 @@ export class JobRunner {
       return;
     }
     if (!r || r.phase !== 'training' || r.roster.takesPart(participantId)) return;
-    // A secure-aggregation round's participants are fixed by its key phase: newcomers wait for the next.
-    if (this.privacy?.session) return;
+    // A secure-aggregation round's participants are fixed by its key phase: newcomers wait for the
+    // next; a member whose connection dropped while it trained takes its seat again.
+    if (this.privacy?.session) {
+      if (this.privacy.session.rejoin(participantId)) {
+        r.roster.add(participantId);
+        this.deps.log.info(
+          'rounds',
+          `round ${r.round}: ${this.conns.get(participantId)?.name ?? participantId} reconnected and keeps its seat in secure aggregation`,
+          this.job.id,
+        );
+        this.refresh();
+      }
+      return;
+    }
     // A resumed round takes newcomers; any other round only while short of its quorum (else: next round).
     if (r.open) {
       r.roster.add(participantId);

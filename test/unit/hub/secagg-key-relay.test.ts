@@ -38,8 +38,8 @@ const METRICS = {
 };
 type Push = 'secagg:neighbours' | 'secagg:inbox' | 'secagg:survivors' | 'secagg:reveal';
 type PushMsg<E extends Push> = Parameters<FederationServerEvents[E]>[0];
-/** What a hub-in-the-middle does to a push on its way to `to` (identity: honest relay). */
-type Tamper = <E extends Push>(to: string, event: E, msg: PushMsg<E>) => PushMsg<E>;
+/** What a hub-in-the-middle (or a lossy link) does to a push on its way to `to`; null: lost. */
+type Tamper = <E extends Push>(to: string, event: E, msg: PushMsg<E>) => PushMsg<E> | null;
 
 const sessions: SecAggSession[] = [];
 afterEach(() => {
@@ -64,11 +64,15 @@ function federation(opts: {
   const keys = new Map<string, SecAggKeys>();
   const clients = new Map<string, SecAggClient>();
   const tamper: Tamper = opts.tamper ?? ((_to, _e, m) => m);
-  const deliver = (id: string, run: (c: SecAggClient) => Promise<void> | void): void => {
+  const deliver = <M>(
+    id: string,
+    msg: M | null,
+    run: (c: SecAggClient, m: M) => Promise<void> | void,
+  ): void => {
     const c = clients.get(id);
-    if (!c) return;
+    if (!c || !msg) return;
     Promise.resolve()
-      .then(() => run(c))
+      .then(() => run(c, msg))
       .catch((err: unknown) => {
         errors.set(id, err);
         c.abandon(err);
@@ -80,17 +84,14 @@ function federation(opts: {
       round: 1,
       phaseTimeoutMs: 60_000,
       send: (to, event, raw) => {
+        const m = tamper(to, event, raw as PushMsg<typeof event>);
         if (event === 'secagg:neighbours')
-          deliver(to, (c) =>
-            c.onNeighbours(tamper(to, 'secagg:neighbours', raw as PushMsg<'secagg:neighbours'>)),
-          );
+          deliver(to, m as PushMsg<'secagg:neighbours'> | null, (c, x) => c.onNeighbours(x));
         else if (event === 'secagg:inbox')
-          deliver(to, (c) => c.onInbox(tamper(to, 'secagg:inbox', raw as PushMsg<'secagg:inbox'>)));
+          deliver(to, m as PushMsg<'secagg:inbox'> | null, (c, x) => c.onInbox(x));
         else if (event === 'secagg:survivors')
-          deliver(to, (c) =>
-            c.onSurvivors(tamper(to, 'secagg:survivors', raw as PushMsg<'secagg:survivors'>)),
-          );
-        else deliver(to, (c) => c.onReveal(tamper(to, 'secagg:reveal', raw as PushMsg<'secagg:reveal'>)));
+          deliver(to, m as PushMsg<'secagg:survivors'> | null, (c, x) => c.onSurvivors(x));
+        else deliver(to, m as PushMsg<'secagg:reveal'> | null, (c, x) => c.onReveal(x));
       },
       audit: () => undefined,
       log: () => undefined,
@@ -307,5 +308,27 @@ describe('secure aggregation: keys signed with the enrollment identity', () => {
       error: expect.stringMatching(/not signed/),
     });
     expect(f.session.keys('p1', keysSignedBy(f.enrolled.get('p1')!))).toEqual({ ok: true });
+  });
+
+  it('a participant whose connection dropped while it trained takes its seat again, gets its inbox again, and counts', async () => {
+    let lossy = true;
+    const f = federation({
+      tamper: (to, event, msg) => (lossy && to === 'p2' && event === 'secagg:inbox' ? null : msg),
+    });
+    await keyPhases(f);
+    const signal = new AbortController().signal;
+    const delta = (k: number) => Float32Array.from([0.1 * k, 0.2, -0.1, 0]);
+    await Promise.all(['p0', 'p1'].map((id, k) => f.clients.get(id)!.submit(delta(k), 10, METRICS, signal)));
+    // p2's inbox went to a socket that was already gone; p2 reconnects.
+    f.session.left('p2');
+    lossy = false;
+    const late = f.clients.get('p2')!.submit(delta(2), 10, METRICS, signal);
+    expect(f.session.rejoin('p2')).toBe(true);
+    await late;
+    expect(f.session.rejoin('p2')).toBe(false);
+    expect(f.session.rejoin('p0')).toBe(false);
+    const result = await f.session.finish();
+    expect(result.survivors).toEqual(IDS);
+    expect(result.weightedSum[0]).toBeCloseTo(0.3, 4);
   });
 });
