@@ -446,6 +446,7 @@ export class ParticipantEngine {
           ackTimeoutMs: this.opts.ackTimeoutMs ?? 30_000,
           maxAttempts: this.opts.maxSendAttempts ?? 8,
           signUpdate: (claim) => this.signUpdate(claim),
+          identity: () => this.ensureIdentity(),
           attack: this.attack,
         },
         job,

@@ -16,9 +16,9 @@ import {
 } from '../wire/secagg-protocol.ts';
 import type { z } from 'zod';
 import { applyDelta, flatDelta, privatizeDelta } from '../privacy/update-privacy.ts';
-import { SecAggClient } from './secagg-client.ts';
-import { roundPrivacy } from '../privacy/round-privacy.ts';
-import { sha256Hex, type UpdateClaim } from '../crypto/identity.ts';
+import { SecAggClient, describeIdentities, type IdentityPins } from './secagg-client.ts';
+import { ownEpsilon, roundPrivacy } from '../privacy/round-privacy.ts';
+import { sha256Hex, type IdentityKeyPair, type UpdateClaim } from '../crypto/identity.ts';
 import { attackSamples, attackWeights, type Attack } from './attack.ts';
 import { scheduledLearningRate } from '../train/lr-schedule.ts';
 import type { StateStore } from './state.ts';
@@ -43,6 +43,8 @@ export interface RunnerContext {
   maxAttempts: number;
   /** Signs (job, round, SHA-256 of the weights, samples) with the identity key; base64. */
   signUpdate: (claim: UpdateClaim) => string;
+  /** The enrollment identity (the key the hub bound the invite to): signs secure-aggregation keys. */
+  identity: () => IdentityKeyPair;
   /** Research only: how this participant corrupts its updates (null: honest). */
   attack?: Attack | null;
 }
@@ -62,6 +64,10 @@ export class RoundRunner {
   private approval: { round: number; resolve: (ok: boolean) => void } | null = null;
   /** The secure-aggregation state of the current round (when the job uses it). */
   private secagg: SecAggClient | null = null;
+  /** Identity keys the hub announced in earlier secure-aggregation rounds of this job. */
+  private readonly identityPins: IdentityPins = new Map();
+  /** The roster last shown to the user (logged again only when it changes). */
+  private shownRoster = '';
   private lastUpdate: {
     msg: ClientPayload<'round:update'>;
     approvedBy: OutboundRecord['approvedBy'];
@@ -97,9 +103,18 @@ export class RoundRunner {
       );
       this.active.abort.abort();
     }
+    const overBudget = this.localBudgetRefusal(msg.round);
+    if (overBudget) {
+      this.ctx.store.log('error', overBudget, this.job.jobId);
+      this.status({ state: 'waiting', round: msg.round });
+      return Promise.resolve();
+    }
     const abort = new AbortController();
+    if (msg.secagg && !this.startSecAgg(msg, abort.signal)) {
+      this.status({ state: 'waiting', round: msg.round });
+      return Promise.resolve();
+    }
     this.active = { round: msg.round, abort };
-    if (msg.secagg) this.startSecAgg(msg, abort.signal);
     return this.enqueue(async () => {
       try {
         await this.runRound(msg, abort.signal);
@@ -109,21 +124,67 @@ export class RoundRunner {
     });
   }
 
-  /** Starts the key phase of a secure-aggregation round at once: it runs while this participant trains. */
-  private startSecAgg(msg: RoundStart, signal: AbortSignal): void {
-    const params = this.checked(secAggRoundSchema, msg.secagg, 'secure-aggregation setup');
-    if (!params) return;
-    const n = this.model.manifest.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0) + 1;
-    const client = new SecAggClient(this.job.jobId, msg.round, params, n, (event, payload) =>
-      this.send(event, payload, msg.round, 'auto', signal),
+  /**
+   * Local DP with a target ε: this participant keeps its own budget too, and sends nothing in a
+   * round that would spend more (an honest hub has stopped the job before; this guards against one
+   * that does not). The refusal text, or null when the round may run.
+   */
+  private localBudgetRefusal(round: number): string | null {
+    const dp = this.job.privacy?.dp;
+    if (dp?.mode !== 'local' || dp.targetEpsilon === undefined) return null;
+    const sent = this.ctx.store.get().rounds.filter((r) => r.dpNoised && r.round !== round).length;
+    const next = ownEpsilon(dp, sent + 1);
+    if (next <= dp.targetEpsilon) return null;
+    return (
+      `Round ${round}: not taking part: another noised update would bring this participant's ε from ` +
+      `${ownEpsilon(dp, sent).toFixed(3)} to ${next.toFixed(3)}, over the job's target ${dp.targetEpsilon}.`
     );
+  }
+
+  /**
+   * Starts the key phase of a secure-aggregation round at once; false (logged) when the round is
+   * refused: a malformed setup, or identity keys this participant cannot trust.
+   */
+  private startSecAgg(msg: RoundStart, signal: AbortSignal): boolean {
+    const params = this.checked(secAggRoundSchema, msg.secagg, 'secure-aggregation setup');
+    if (!params) return false;
+    const n = this.model.manifest.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0) + 1;
+    let client: SecAggClient;
+    try {
+      client = new SecAggClient(
+        this.job.jobId,
+        msg.round,
+        params,
+        n,
+        (event, payload) => this.send(event, payload, msg.round, 'auto', signal),
+        this.ctx.identity(),
+        this.identityPins,
+      );
+    } catch (err) {
+      this.ctx.store.log(
+        'error',
+        `Round ${msg.round}: secure aggregation refused: ${errorText(err).replace(/[.\s]*$/, '.')} This participant sends nothing this round.`,
+        this.job.jobId,
+      );
+      return false;
+    }
     this.secagg = client;
+    const roster = describeIdentities(params);
+    if (roster.join('\n') !== this.shownRoster) {
+      this.shownRoster = roster.join('\n');
+      this.ctx.store.log(
+        'info',
+        `Secure aggregation: the hub announced these enrolled identity keys (compare them with each organization's own fingerprint out of band): ${roster.join('; ')}.`,
+        this.job.jobId,
+      );
+    }
     this.ctx.store.log(
       'info',
       `Round ${msg.round}: secure aggregation with ${msg.secagg!.participants.length} participants (threshold ${msg.secagg!.threshold}); the hub will see only the masked update.`,
       this.job.jobId,
     );
     this.secAggStep(msg.round, () => client.start());
+    return true;
   }
 
   /** Runs one secure-aggregation step for `round` outside the training queue; failures are logged. */
@@ -134,6 +195,7 @@ export class RoundRunner {
       try {
         await step(client);
       } catch (err) {
+        client.abandon(err);
         if (this.stopped.signal.aborted || isAbort(err)) return;
         this.ctx.store.log('error', `Round ${round}: secure aggregation: ${errorText(err)}`, this.job.jobId);
       }
@@ -250,7 +312,18 @@ export class RoundRunner {
     // participant waits for the same two short phases.
     if (msg.secagg && this.secagg?.round === msg.round) {
       store.log('info', `Round ${msg.round}: exchanging secure-aggregation keys before training.`, job.jobId);
-      await this.secagg.sharesSent(signal);
+      try {
+        await this.secagg.sharesSent(signal);
+      } catch (err) {
+        if (isAbort(err)) throw err;
+        store.log(
+          'warn',
+          `Round ${msg.round}: not training: the secure-aggregation key exchange failed (see the error above); the hub closes the round without this participant.`,
+          job.jobId,
+        );
+        this.status({ state: 'waiting', round: msg.round });
+        return;
+      }
     }
     const learningRate = roundLearningRate(job, msg.round);
     store.log(
@@ -333,6 +406,8 @@ export class RoundRunner {
       return;
     }
     this.status({ state: 'uploading', round: msg.round });
+    // Counted before the send (masked or plain): an attempt may reach the hub even when its answer is lost.
+    if (dp && job.privacy?.dp?.mode === 'local') store.upsertRound(msg.round, { dpNoised: true });
     const weightsSha256 = sha256Hex(encoded);
     const update: ClientPayload<'round:update'> = {
       jobId: job.jobId,

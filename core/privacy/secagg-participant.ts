@@ -103,7 +103,12 @@ export class SecAggParticipant {
       sPublicKey: this.s.publicKey,
       bCommitment: commitment(this.b),
     };
-    return { ...unsigned, signature: this.signer.sign(advertSigningBytes(this.config.roundId, unsigned)) };
+    return {
+      ...unsigned,
+      signature: this.signer.sign(
+        advertSigningBytes(this.config.roundId, unsigned, this.config.rosterDigest),
+      ),
+    };
   }
 
   /** Phase 1: checks the neighbours' signed keys (U1), then seals shares of b_u and s_u to each. */
@@ -115,8 +120,19 @@ export class SecAggParticipant {
         throw new SecAggRefusal(`${a.id} is not a neighbour of ${this.id}`);
       if (this.peers.has(a.id)) throw new SecAggRefusal(`two key adverts for ${a.id}`);
       const { signature, ...unsigned } = a;
-      if (!this.verify(a.id, advertSigningBytes(this.config.roundId, unsigned), signature))
-        throw new SecAggRefusal(`the keys relayed for ${a.id} are not signed by ${a.id}: refusing them`);
+      if (
+        !this.verify(
+          a.id,
+          advertSigningBytes(this.config.roundId, unsigned, this.config.rosterDigest),
+          signature,
+        )
+      )
+        throw new SecAggRefusal(
+          `the keys relayed for ${a.id} are not signed by the identity key announced for ${a.id}: ` +
+            `the hub (or the network) substituted them, or showed ${a.id} other identity keys than this participant; ` +
+            'refusing the round without sending any share',
+          a.id,
+        );
       this.peers.set(a.id, a);
     }
     const holders = [this.id, ...this.peers.keys()].sort();

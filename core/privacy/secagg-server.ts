@@ -80,7 +80,13 @@ export class SecAggServer {
     if (a.cPublicKey.length !== KEY_BYTES || a.sPublicKey.length !== KEY_BYTES || a.bCommitment.length !== 32)
       throw new Error(`keys from ${a.id} have the wrong sizes`);
     const { signature, ...unsigned } = a;
-    if (!this.verify(a.id, advertSigningBytes(this.config.roundId, unsigned), signature))
+    if (
+      !this.verify(
+        a.id,
+        advertSigningBytes(this.config.roundId, unsigned, this.config.rosterDigest),
+        signature,
+      )
+    )
       throw new Error(`keys from ${a.id} are not signed by its identity key`);
     this.adverts.set(a.id, a);
   }

@@ -3,6 +3,7 @@
  * Bell et al., CCS 2020). Every field is raw bytes or a string so the wire layer can carry them
  * as binary frames and a WebCrypto port can reuse them unchanged.
  */
+import { createHash } from 'node:crypto';
 import { encodeFields } from './secagg-crypto.ts';
 
 /** Public parameters every party of the round agrees on before it starts. */
@@ -19,6 +20,19 @@ export interface SecAggRoundConfig {
   graphSeed: Uint8Array;
   /** Ring elements per masked vector. */
   vectorLength: number;
+  /**
+   * SHA-256 of the identity keys announced for the round (identityRosterDigest), bound into every
+   * key advert's signature: two participants shown different identity keys refuse each other's
+   * adverts. Absent only in in-process runs where no hub relays anything.
+   */
+  rosterDigest?: Uint8Array;
+}
+
+/** The identity key announced for one participant of a round. */
+export interface AnnouncedIdentity {
+  id: string;
+  /** Raw Ed25519 public key (32 bytes) the hub bound to this participant's invite at enrollment. */
+  publicKey: Uint8Array;
 }
 
 /** Phase 0: a participant's two X25519 public keys, signed with its identity key. */
@@ -89,11 +103,40 @@ export class SecAggFailure extends Error {
 /** A participant refused a request that would break the protocol's guarantees. */
 export class SecAggRefusal extends Error {
   override name = 'SecAggRefusal';
+
+  constructor(
+    message: string,
+    /** The participant whose relayed data was refused, when there is one. */
+    readonly peer?: string,
+  ) {
+    super(message);
+  }
 }
 
-/** The bytes a key advert's signature covers. */
-export function advertSigningBytes(roundId: string, a: Omit<KeyAdvert, 'signature'>): Uint8Array {
-  return encodeFields('fedunify/secagg-keys/v1', [roundId, a.id, a.cPublicKey, a.sPublicKey, a.bCommitment]);
+/** The bytes a key advert's signature covers (with the roster digest the signer was shown). */
+export function advertSigningBytes(
+  roundId: string,
+  a: Omit<KeyAdvert, 'signature'>,
+  rosterDigest: Uint8Array = new Uint8Array(0),
+): Uint8Array {
+  return encodeFields('fedunify/secagg-keys/v2', [
+    roundId,
+    a.id,
+    a.cPublicKey,
+    a.sPublicKey,
+    a.bCommitment,
+    rosterDigest,
+  ]);
+}
+
+/** SHA-256 over the round's announced identity keys (sorted by id, length-prefixed). */
+export function identityRosterDigest(roster: readonly AnnouncedIdentity[]): Uint8Array {
+  const sorted = [...roster].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const bytes = encodeFields(
+    'fedunify/secagg-roster/v1',
+    sorted.flatMap((e) => [e.id, e.publicKey]),
+  );
+  return new Uint8Array(createHash('sha256').update(bytes).digest());
 }
 
 /** The bytes a survivor-list signature covers (ids sorted). */

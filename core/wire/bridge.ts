@@ -55,6 +55,8 @@ export interface ParticipantRoundRow {
   hubAccuracy: number | null;
   unifiedLocalAccuracy: number | null;
   method: string;
+  /** Local DP: the update this round was clipped and noised here before it left (or may have left). */
+  dpNoised?: boolean;
 }
 
 /** What left the machine, per round. */

@@ -15,9 +15,12 @@ export const dpSpecSchema = z
     mode: z.enum(['central', 'local']),
     /** L2 norm C each participant's update delta is clipped to. */
     clip: z.number().positive().finite().max(1e6),
-    /** z: noise standard deviation σ = z·C. Give this or targetEpsilon. */
+    /** z: noise standard deviation σ = z·C. Give this, targetEpsilon, or both. */
     noiseMultiplier: z.number().nonnegative().finite().max(1e6).optional(),
-    /** The ε the whole job may spend; the noise multiplier is derived from it over `rounds`. */
+    /**
+     * The ε the whole job may spend. Alone, the noise multiplier is derived from it over `rounds`;
+     * with noiseMultiplier, it is a budget: the job stops before a round would spend more.
+     */
     targetEpsilon: z.number().positive().finite().max(1e6).optional(),
     /** δ of (ε, δ)-DP. */
     delta: z.number().gt(0).lt(1).default(1e-5),
@@ -72,8 +75,16 @@ export function privacyProblems(s: PrivacyView): [string, string][] {
     out.push(['secAggThreshold', 'secAggThreshold only applies with secureAggregation: true']);
   }
   if (s.dp) {
-    if ((s.dp.noiseMultiplier === undefined) === (s.dp.targetEpsilon === undefined))
-      out.push(['dp', 'dp needs exactly one of noiseMultiplier (z) or targetEpsilon (ε for the whole job)']);
+    if (s.dp.noiseMultiplier === undefined && s.dp.targetEpsilon === undefined)
+      out.push([
+        'dp',
+        'dp needs noiseMultiplier (z), targetEpsilon (ε for the whole job), or both (z as given, and the job stops before ε would pass the target)',
+      ]);
+    if (s.dp.noiseMultiplier === 0 && s.dp.targetEpsilon !== undefined)
+      out.push([
+        'dp.noiseMultiplier',
+        'noiseMultiplier 0 adds no noise: no round fits under a targetEpsilon',
+      ]);
     if (s.dp.mode === 'central' && s.method !== 'avg')
       out.push([
         'method',

@@ -21,8 +21,11 @@ import type {
   SecAggUnmask,
 } from './secagg-protocol.ts';
 
-/** Bumped on any incompatible change; the hub refuses other versions at the handshake. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * Bumped on any incompatible change; the hub refuses other versions at the handshake.
+ * 3: secure-aggregation keys are signed with the enrollment key the hub announces per round.
+ */
+export const PROTOCOL_VERSION = 3;
 
 export const FEDERATION_NAMESPACE = '/federation';
 export const OPERATOR_NAMESPACE = '/operator';
@@ -181,7 +184,14 @@ export interface JobAssignment {
 /** What a participant is told about a job's privacy (noise multiplier resolved from a target ε). */
 export interface JobPrivacy {
   secureAggregation: boolean;
-  dp: { mode: 'central' | 'local'; clip: number; noiseMultiplier: number; delta: number } | null;
+  dp: {
+    mode: 'central' | 'local';
+    clip: number;
+    noiseMultiplier: number;
+    delta: number;
+    /** The job's privacy budget, when it sets one. */
+    targetEpsilon?: number;
+  } | null;
 }
 
 export interface RoundStart {
@@ -222,7 +232,8 @@ export interface JobRoster {
 
 export interface JobEnd {
   jobId: string;
-  reason: 'target-reached' | 'round-limit' | 'aborted';
+  /** privacy-budget: the next round would have spent more than the job's target ε. */
+  reason: 'target-reached' | 'round-limit' | 'privacy-budget' | 'aborted';
   finalRound: number;
 }
 

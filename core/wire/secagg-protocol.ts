@@ -18,32 +18,56 @@ const MAX_PARTICIPANTS = 10000;
 /** Sealed share: nonce 12 + two 33-byte Shamir shares + GCM tag 16. */
 export const SEALED_SHARE_BYTES = 94;
 
-/** The round's public SecAgg+ parameters, sent with round:start. */
-export const secAggRoundSchema = z.object({
-  roundId: z.string().min(1).max(200),
-  /** The receiving participant's id in `participants`. */
-  self: id,
-  participants: z.array(id).min(3).max(MAX_PARTICIPANTS),
-  degree: z.number().int().min(1).max(MAX_NEIGHBOURS),
-  threshold: z.number().int().min(2).max(MAX_PARTICIPANTS),
-  graphSeed: exactBytes(32, 'graphSeed'),
-  /** Fixed-point encoding: element clip range and weight bound (core/privacy/fixed-point.ts). */
-  clipRange: z.number().positive().finite(),
-  maxWeight: z.number().int().positive(),
-  /** weighted-avg: the weight is the sample count; avg: 1. */
-  weighted: z.boolean(),
-  /** DP: L2 clip of the delta and the noise std each participant adds (0: none). */
-  dpClip: z.number().positive().finite().nullable(),
-  noiseStd: z.number().nonnegative().finite(),
+/**
+ * The identity key the hub bound to each participant's invite at enrollment, announced with the
+ * round: every relayed key advert must verify under it. The name is for people comparing fingerprints.
+ */
+const identityEntry = z.object({
+  id,
+  name: z.string().max(200),
+  publicKey: exactBytes(32, 'an identity publicKey'),
 });
+
+/** The round's public SecAgg+ parameters, sent with round:start. */
+export const secAggRoundSchema = z
+  .object({
+    roundId: z.string().min(1).max(200),
+    /** The receiving participant's id in `participants`. */
+    self: id,
+    participants: z.array(id).min(3).max(MAX_PARTICIPANTS),
+    degree: z.number().int().min(1).max(MAX_NEIGHBOURS),
+    threshold: z.number().int().min(2).max(MAX_PARTICIPANTS),
+    graphSeed: exactBytes(32, 'graphSeed'),
+    /** Fixed-point encoding: element clip range and weight bound (core/privacy/fixed-point.ts). */
+    clipRange: z.number().positive().finite(),
+    maxWeight: z.number().int().positive(),
+    /** weighted-avg: the weight is the sample count; avg: 1. */
+    weighted: z.boolean(),
+    /** DP: L2 clip of the delta and the noise std each participant adds (0: none). */
+    dpClip: z.number().positive().finite().nullable(),
+    noiseStd: z.number().nonnegative().finite(),
+    /** One entry per participant: the enrolled Ed25519 identity keys (core/crypto/identity.ts). */
+    identityKeys: z.array(identityEntry).min(3).max(MAX_PARTICIPANTS),
+  })
+  .refine(
+    (r) => {
+      const members = new Set(r.participants);
+      const named = new Set(r.identityKeys.map((e) => e.id));
+      return (
+        named.size === r.identityKeys.length &&
+        named.size === members.size &&
+        [...named].every((i) => members.has(i))
+      );
+    },
+    { message: 'identityKeys must name every participant of the round exactly once', path: ['identityKeys'] },
+  );
 export type SecAggRound = z.infer<typeof secAggRoundSchema>;
 
 const advertFields = {
   cPublicKey: exactBytes(32, 'cPublicKey'),
   sPublicKey: exactBytes(32, 'sPublicKey'),
   bCommitment: exactBytes(32, 'bCommitment'),
-  /** Ed25519 key the advert is signed with (the participant's identity key). */
-  identityKey: exactBytes(32, 'identityKey'),
+  /** By the participant's enrolled identity key, over the keys and the round's identity roster. */
   signature: exactBytes(64, 'signature'),
 };
 
@@ -93,11 +117,7 @@ export const secAggRevealRequestSchema = z.object({
   ...jobRound,
   survivors: z.array(id).max(MAX_PARTICIPANTS),
   dropped: z.array(id).max(MAX_PARTICIPANTS),
-  signatures: z
-    .array(
-      z.object({ id, identityKey: exactBytes(32, 'identityKey'), signature: exactBytes(64, 'signature') }),
-    )
-    .max(MAX_PARTICIPANTS),
+  signatures: z.array(z.object({ id, signature: exactBytes(64, 'signature') })).max(MAX_PARTICIPANTS),
 });
 export type SecAggRevealRequest = z.infer<typeof secAggRevealRequestSchema>;
 

@@ -25,7 +25,15 @@ export function jobPrivacy(spec: JobSpec): JobPrivacy | null {
   const z = resolvedNoiseMultiplier(spec);
   return {
     secureAggregation: spec.secureAggregation,
-    dp: dp ? { mode: dp.mode, clip: dp.clip, noiseMultiplier: z ?? 0, delta: dp.delta } : null,
+    dp: dp
+      ? {
+          mode: dp.mode,
+          clip: dp.clip,
+          noiseMultiplier: z ?? 0,
+          delta: dp.delta,
+          ...(dp.targetEpsilon !== undefined ? { targetEpsilon: dp.targetEpsilon } : {}),
+        }
+      : null,
   };
 }
 
@@ -63,7 +71,11 @@ export class PrivacyRounds {
   beginSecAgg(
     deps: SessionDeps,
     participants: string[],
-    opts: { vectorLength: number; maxWeight: number },
+    opts: {
+      vectorLength: number;
+      maxWeight: number;
+      identities: Map<string, { name: string; publicKey: Uint8Array }>;
+    },
   ): SecAggSession {
     this.session?.dispose();
     const threshold = secAggThresholdFor(this.spec, participants.length);
@@ -82,6 +94,7 @@ export class PrivacyRounds {
       weighted: this.spec.method === 'weighted-avg',
       dpClip: dp ? dp.clip : null,
       noiseStd: distributed,
+      identities: opts.identities,
     });
     return this.session;
   }

@@ -13,7 +13,11 @@ import {
 import { verifyBytes } from '../../core/crypto/identity.ts';
 import { defaultDegree } from '../../core/privacy/secagg-graph.ts';
 import { SecAggServer } from '../../core/privacy/secagg-server.ts';
-import { SecAggFailure, type SecAggRoundConfig } from '../../core/privacy/secagg-types.ts';
+import {
+  SecAggFailure,
+  identityRosterDigest,
+  type SecAggRoundConfig,
+} from '../../core/privacy/secagg-types.ts';
 import type { Ack, FederationServerEvents } from '../../core/wire/protocol.ts';
 import type {
   SecAggConsistency,
@@ -59,12 +63,17 @@ export class SecAggSession {
   private readonly params: Omit<SecAggRound, 'self'>;
   readonly fixed: FixedPointParams;
   private readonly server: SecAggServer;
+  /** The identity keys bound at enrollment: the only keys adverts and survivor lists verify under. */
   private readonly identity = new Map<string, Uint8Array>();
   private phase: Phase = 'keys';
   private readonly answered = new Set<string>();
   private expected: Set<string>;
   private timer: NodeJS.Timeout | null = null;
   private waiter: (() => void) | null = null;
+  /** U2: who may still send a masked input (and was sent its inbox). */
+  private sharers = new Set<string>();
+  /** The inbox pushed to each participant, kept to push again after a reconnect. */
+  private readonly inboxes = new Map<string, Parameters<FederationServerEvents['secagg:inbox']>[0]>();
 
   constructor(
     private readonly deps: SessionDeps,
@@ -76,9 +85,20 @@ export class SecAggSession {
       weighted: boolean;
       dpClip: number | null;
       noiseStd: number;
+      /** Each participant's enrolled Ed25519 public key (the invite's binding) and name. */
+      identities: Map<string, { name: string; publicKey: Uint8Array }>;
     },
   ) {
     const participants = [...opts.participants].sort();
+    const identityKeys = participants.map((id) => {
+      const who = opts.identities.get(id);
+      if (!who)
+        throw new Error(
+          `participant ${id} has no enrolled identity key: it cannot take part in secure aggregation`,
+        );
+      this.identity.set(id, who.publicKey);
+      return { id, name: who.name, publicKey: who.publicKey };
+    });
     const config: SecAggRoundConfig = {
       roundId: `${deps.jobId}/${deps.round}`,
       participants,
@@ -86,6 +106,7 @@ export class SecAggSession {
       threshold: opts.threshold,
       graphSeed: new Uint8Array(randomBytes(32)),
       vectorLength: opts.vectorLength,
+      rosterDigest: identityRosterDigest(identityKeys),
     };
     this.fixed = fixedPointParams({
       clipRange: SECAGG_CLIP_RANGE,
@@ -107,6 +128,7 @@ export class SecAggSession {
       weighted: opts.weighted,
       dpClip: opts.dpClip,
       noiseStd: opts.noiseStd,
+      identityKeys,
     };
     this.expected = new Set(participants);
     this.arm();
@@ -150,6 +172,20 @@ export class SecAggSession {
     if (this.expected.delete(participantId)) this.maybeAdvance();
   }
 
+  /**
+   * A participant of U2 reconnected while masked inputs are still taken (a dropped connection
+   * during local training): it takes its seat again and gets its inbox once more, since a push to
+   * its old socket may have been lost. False when it can no longer take part.
+   */
+  rejoin(participantId: string): boolean {
+    if (this.phase !== 'input' || !this.sharers.has(participantId) || this.answered.has(participantId))
+      return false;
+    this.expected.add(participantId);
+    const inbox = this.inboxes.get(participantId);
+    if (inbox) this.deps.send(participantId, 'secagg:inbox', inbox);
+    return true;
+  }
+
   private maybeAdvance(): void {
     if (this.phase === 'input' || this.phase === 'done' || this.phase === 'failed') return;
     if ([...this.expected].every((id) => this.answered.has(id))) this.advance(false);
@@ -179,19 +215,23 @@ export class SecAggSession {
           this.deps.send(id, 'secagg:neighbours', {
             jobId: this.deps.jobId,
             round: this.deps.round,
-            adverts: this.server.advertsFor(id).map((a) => ({ ...a, identityKey: this.identity.get(a.id)! })),
+            adverts: this.server.advertsFor(id),
           });
         this.phase = 'shares';
         this.expected = new Set(u1);
         this.arm();
       } else if (this.phase === 'shares') {
         const u2 = this.server.closeShares();
-        for (const id of u2)
-          this.deps.send(id, 'secagg:inbox', {
+        this.sharers = new Set(u2);
+        for (const id of u2) {
+          const inbox = {
             jobId: this.deps.jobId,
             round: this.deps.round,
             shares: this.server.sharesFor(id).map((s) => ({ from: s.from, sealed: s.sealed })),
-          });
+          };
+          this.inboxes.set(id, inbox);
+          this.deps.send(id, 'secagg:inbox', inbox);
+        }
         this.phase = 'input';
         if (this.timer) clearTimeout(this.timer);
         this.answered.clear();
@@ -239,7 +279,6 @@ export class SecAggSession {
   keys(pid: string, m: SecAggKeys): Ack {
     const refused = this.check(pid, 'keys');
     if (refused) return refused;
-    this.identity.set(pid, m.identityKey);
     return this.accept(pid, () =>
       this.server.receiveAdvert({
         id: pid,
@@ -314,14 +353,13 @@ export class SecAggSession {
     const request = this.server.unmaskRequest();
     const signers = request.signatures.map((s) => s.id);
     const revealed = this.waitPhase('reveal', signers);
-    const withKeys = request.signatures.map((s) => ({ ...s, identityKey: this.identity.get(s.id)! }));
     for (const id of signers)
       this.deps.send(id, 'secagg:reveal', {
         jobId: this.deps.jobId,
         round: this.deps.round,
         survivors: request.survivors,
         dropped: request.dropped,
-        signatures: withKeys,
+        signatures: request.signatures,
       });
     await revealed;
     const result = await this.server.finish();

@@ -38,6 +38,7 @@ import {
 } from './participant-conns.ts';
 import { PrivacyRounds } from '../privacy/privacy-rounds.ts';
 import { SecAggFailure } from '../../core/privacy/secagg-types.ts';
+import { budgetBeforeRound, budgetSpentText } from '../../core/privacy/round-privacy.ts';
 import type { SecAggSession } from '../privacy/secagg-session.ts';
 import type { SecAggMasked } from '../../core/wire/secagg-protocol.ts';
 
@@ -184,8 +185,20 @@ export class JobRunner {
       return;
     }
     if (!r || r.phase !== 'training' || r.roster.takesPart(participantId)) return;
-    // A secure-aggregation round's participants are fixed by its key phase: newcomers wait for the next.
-    if (this.privacy?.session) return;
+    // A secure-aggregation round's participants are fixed by its key phase: newcomers wait for the
+    // next; a member whose connection dropped while it trained takes its seat again.
+    if (this.privacy?.session) {
+      if (this.privacy.session.rejoin(participantId)) {
+        r.roster.add(participantId);
+        this.deps.log.info(
+          'rounds',
+          `round ${r.round}: ${this.conns.get(participantId)?.name ?? participantId} reconnected and keeps its seat in secure aggregation`,
+          this.job.id,
+        );
+        this.refresh();
+      }
+      return;
+    }
     // A resumed round takes newcomers; any other round only while short of its quorum (else: next round).
     if (r.open) {
       r.roster.add(participantId);
@@ -277,6 +290,13 @@ export class JobRunner {
   /** Starts round `n` with the participants the strategy picks, sending them the global weights. */
   startRound(n: number, open = false): void {
     const spec = this.job.spec;
+    const over = budgetBeforeRound(spec, n);
+    if (over) {
+      this.waitingRound = null;
+      this.round = null;
+      void this.complete(budgetSpentText(over), 'privacy-budget');
+      return;
+    }
     const plan = this.strategy.configureRound(this.context(n), this.readyIds(), Date.now());
     this.waitingRound = null;
     if (spec.secureAggregation && plan.participants.length < spec.minParticipants) {
@@ -350,6 +370,14 @@ export class JobRunner {
     );
     const vectorLength = this.model.manifest.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0) + 1;
     const names = (ids: string[]) => ids.map((id) => this.conns.get(id)?.name ?? id).join(', ');
+    // The keys the invites were bound to at enrollment, announced so participants can check each
+    // other's relayed keys against them (never a key a participant sends with the round).
+    const identities = new Map<string, { name: string; publicKey: Uint8Array }>();
+    for (const id of members) {
+      const p = this.deps.store.getParticipant(id);
+      const key = p ? this.deps.store.inviteKey(p.inviteId) : null;
+      if (p && key) identities.set(id, { name: p.name, publicKey: key });
+    }
     this.privacy!.beginSecAgg(
       {
         jobId: this.job.id,
@@ -365,7 +393,7 @@ export class JobRunner {
         },
       },
       members,
-      { vectorLength, maxWeight },
+      { vectorLength, maxWeight, identities },
     );
     this.deps.log.info('rounds', `round ${r.round}: secure aggregation among ${names(members)}`, this.job.id);
   }

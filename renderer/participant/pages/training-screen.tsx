@@ -8,6 +8,7 @@ import { LiveProgress, LiveText } from '../../shared/live-text.tsx';
 import { StatusBadge } from '../../shared/status-badge.tsx';
 import { formatDuration, formatNumber, formatPercent } from '../../shared/format.ts';
 import { trainingStatus } from './training-status.ts';
+import { privacySummary } from './privacy-summary.ts';
 
 // Stable selectors (module level) so LiveText subscribes once.
 const pick = (f: (p: TrainingProgress) => string) => (s: ParticipantStore) =>
@@ -45,6 +46,7 @@ export function TrainingScreen() {
   const unified = engine.rounds.findLast((r) => r.unifiedLocalAccuracy !== null);
   const last = engine.rounds[engine.rounds.length - 1];
   const status = trainingStatus(engine, training);
+  const privacy = job ? privacySummary(job, engine.rounds) : null;
   if (!job) {
     return (
       <>
@@ -132,6 +134,24 @@ export function TrainingScreen() {
           testId="unified-here"
         />
       </div>
+      {privacy && (
+        <Card title="Privacy" testId="privacy-card">
+          <div style={{ display: 'grid', gap: 8 }}>
+            <span data-testid="privacy-headline">{privacy.headline}</span>
+            {privacy.budget && (
+              <strong className="num" data-testid="privacy-budget">
+                Your privacy spent: {privacy.budget}
+              </strong>
+            )}
+            {privacy.overBudget && (
+              <Banner tone="warn">
+                The ε spent here has passed the job&apos;s target: the hub ran more rounds than the budget
+                allows.
+              </Banner>
+            )}
+          </div>
+        </Card>
+      )}
       <Card title="Compute">
         {backend ? (
           <dl className="kv">

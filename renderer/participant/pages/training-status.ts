@@ -20,6 +20,7 @@ export interface TrainingStatus {
 const END_REASON: Record<string, string> = {
   'target-reached': ' (the target accuracy was reached)',
   'round-limit': '',
+  'privacy-budget': ' (the job’s privacy budget ε was spent)',
   aborted: ' (stopped by the hub operator)',
 };
 

@@ -119,7 +119,9 @@ describe('SecAgg+ round', () => {
     const ps = config.participants.map((id) => new SecAggParticipant(config, id, signers.get(id)!, verify));
     const adverts = ps.map((p) => p.advertise());
     const forged = { ...adverts[1]!, sPublicKey: new Uint8Array(randomBytes(32)) };
-    await expect(ps[0]!.shareKeys([forged, adverts[2]!])).rejects.toThrow(/not signed/);
+    await expect(ps[0]!.shareKeys([forged, adverts[2]!])).rejects.toThrow(
+      /not signed by the identity key announced/,
+    );
     const server = new SecAggServer(config, verify);
     expect(() => server.receiveAdvert(forged)).toThrow(/not signed/);
   });

@@ -43,13 +43,18 @@ describe('job spec: privacy', () => {
     expect(errors({ ...base, secAggThreshold: 2 })).toMatch(/only applies/);
   });
 
-  it('needs exactly one of noiseMultiplier and targetEpsilon, and avg for central DP', () => {
+  it('needs noiseMultiplier, targetEpsilon or both (a budget), and avg for central DP', () => {
     expect(errors({ ...base, dp: { mode: 'central', clip: 1, noiseMultiplier: 1 } })).toBe('');
     expect(errors({ ...base, dp: { mode: 'local', clip: 1, targetEpsilon: 3 } })).toBe('');
-    expect(errors({ ...base, dp: { mode: 'central', clip: 1 } })).toMatch(/exactly one/);
+    expect(errors({ ...base, dp: { mode: 'central', clip: 1 } })).toMatch(
+      /noiseMultiplier \(z\), targetEpsilon/,
+    );
+    expect(errors({ ...base, dp: { mode: 'central', clip: 1, noiseMultiplier: 1, targetEpsilon: 2 } })).toBe(
+      '',
+    );
     expect(
-      errors({ ...base, dp: { mode: 'central', clip: 1, noiseMultiplier: 1, targetEpsilon: 2 } }),
-    ).toMatch(/exactly one/);
+      errors({ ...base, dp: { mode: 'central', clip: 1, noiseMultiplier: 0, targetEpsilon: 2 } }),
+    ).toMatch(/adds no noise/);
     expect(errors({ ...base, method: 'max', dp: { mode: 'central', clip: 1, noiseMultiplier: 1 } })).toMatch(
       /central dp needs method avg/,
     );

@@ -1,0 +1,118 @@
+/**
+ * A DP job with a target ε stops cleanly before a round would spend more than it: the job is
+ * completed with the reason in its status and log, and no round past the budget starts.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Store } from '../../../hub/db/store.ts';
+import { HubEvents, HubLogger } from '../../../hub/hub-events.ts';
+import { JobRunner, type FederationSocket } from '../../../hub/rounds/round-coordinator.ts';
+import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
+import { encodeWeights } from '../../../core/wire/weights-codec.ts';
+import { weightManifest } from '../../../core/model/manifest.ts';
+import { privacySpent } from '../../../core/privacy/rdp-accountant.ts';
+
+const MODEL = {
+  name: 'tiny',
+  inputShape: [2, 2, 1] as [number, number, number],
+  numClasses: 2,
+  layers: [
+    { type: 'flatten' as const },
+    { type: 'dense' as const, units: 2, activation: 'softmax' as const },
+  ],
+};
+const manifest = weightManifest(MODEL);
+const weights = (v: number) =>
+  manifest.map((t) => new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(v));
+const metrics = {
+  loss: 1,
+  accuracy: 0.5,
+  testLoss: null,
+  testAccuracy: null,
+  samplesPerSec: 1,
+  durationMs: 1,
+};
+const dataset = {
+  inputShape: [2, 2, 1] as [number, number, number],
+  numClasses: 2,
+  classCounts: [],
+  trainSamples: 10,
+  testSamples: 0,
+};
+const backend = { backend: 'cpu', device: 't', notes: [] };
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+/** A socket that records what the hub sends it (event, round, job:end reason). */
+function fakeSocket(id: string, log: string[]): FederationSocket {
+  return {
+    id,
+    data: {},
+    emit: (event: string, msg: { round?: number; reason?: string }) => {
+      log.push(`${id} ${event}${msg?.round ? ` ${msg.round}` : ''}${msg?.reason ? ` ${msg.reason}` : ''}`);
+      return true;
+    },
+    join: () => undefined,
+    disconnect: () => undefined,
+  } as unknown as FederationSocket;
+}
+
+const eps = (z: number, steps: number) =>
+  privacySpent({ noiseMultiplier: z, sampleRate: 1, steps, delta: 1e-5 }).epsilon;
+
+describe('hub: a DP job stops when its privacy budget is spent', () => {
+  let store: Store | null = null;
+  afterEach(() => store?.close());
+
+  it('completes after the last round that fits under targetEpsilon, with the reason in status, log and job:end', async () => {
+    store = new Store(':memory:');
+    const z = 2;
+    const target = Number(((eps(z, 2) + eps(z, 3)) / 2).toFixed(3));
+    const spec = jobSpecSchema.parse({
+      name: 'budget',
+      model: MODEL,
+      rounds: 10,
+      dp: { mode: 'central', clip: 1, noiseMultiplier: z, targetEpsilon: target },
+    });
+    const job = store.createJob(spec);
+    const events = new HubEvents();
+    const runner = new JobRunner(
+      { store, events, log: new HubLogger(store, events, 'silent'), evaluatorFor: () => null },
+      job,
+    );
+    const log: string[] = [];
+    const ids = ['a', 'b'].map((name) => {
+      const p = store!.upsertParticipant({ jobId: job.id, inviteId: `i-${name}`, instanceId: name, name });
+      runner.attach(p.id, name, fakeSocket(name, log));
+      runner.ready(p.id, { dataset, backend });
+      return p.id;
+    });
+    await tick();
+    for (const round of [1, 2]) {
+      expect(log).toContain(`a round:start ${round}`);
+      for (const [i, id] of ids.entries()) {
+        const ack = await runner.update(id, {
+          jobId: job.id,
+          round,
+          samples: 5,
+          metrics,
+          weights: new Uint8Array(encodeWeights(manifest, weights(i))),
+          signature: 'A'.repeat(86) + '==',
+        });
+        expect(ack.ok, JSON.stringify(ack)).toBe(true);
+      }
+      await tick();
+      for (const id of ids) runner.evalReport(id, { round, accuracy: 0.5, loss: 1, samples: 5 });
+      await tick();
+    }
+    const ended = store.getJob(job.id)!;
+    expect(ended.status).toBe('completed');
+    expect(ended.statusDetail).toBe(
+      `privacy budget spent: ε = ${eps(z, 2).toFixed(3)} of target ${target} (round 3 would bring it to ${eps(z, 3).toFixed(3)}); stopped before it`,
+    );
+    expect(ended.currentRound).toBe(2);
+    expect(log.some((l) => l.includes('round:start 3'))).toBe(false);
+    expect(log).toContain('a job:end privacy-budget');
+    const hubLog = store.logs(job.id).map((l) => l.message);
+    expect(hubLog.some((m) => m.includes('privacy budget spent: ε ='))).toBe(true);
+    runner.stopTimers();
+  });
+});
