@@ -1,16 +1,24 @@
 /**
- * Lightweight participants of `bench round`, many per process: each connects over TLS, says it is
- * ready, answers round:start at once with a ready-made update of the job's model (no training) and
+ * Lightweight participants of `bench round`, many per process: each connects over TLS with its own
+ * Ed25519 key (answering the hub's challenge as a real participant does), says it is ready, answers
+ * round:start at once with a signed ready-made update of the job's model (no training) and
  * round:unified with a fixed eval, and records when it sent and received (epoch ms).
  */
+import { createHash } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
+import { generateIdentity, signChallenge, signUpdate } from '../core/crypto/identity.ts';
 import { initialWeights } from '../core/model/init.ts';
 import { weightManifest } from '../core/model/manifest.ts';
 import type { ModelSpec } from '../core/model/spec.ts';
 import { pinnedTlsOptions } from '../core/net/pinned-tls.ts';
 import { payloadDigest } from '../core/participant/outbound-log.ts';
 import { encodeWeights } from '../core/wire/weights-codec.ts';
-import { FEDERATION_NAMESPACE, PROTOCOL_VERSION, type Ack } from '../core/wire/protocol.ts';
+import {
+  FEDERATION_NAMESPACE,
+  PROTOCOL_VERSION,
+  authChallengeSchema,
+  type Ack,
+} from '../core/wire/protocol.ts';
 import type { BenchClientReply, BenchClientStart, BenchRoundTimes } from './round-messages.ts';
 
 const VARIANTS = 8;
@@ -60,11 +68,21 @@ async function run(start: BenchClientStart): Promise<void> {
   let updateBytes = 0;
   let ended = 0;
   let disconnects = 0;
+  const reasons: Record<string, number> = {};
+  const shaOf = updates.map((u) => createHash('sha256').update(u).digest('hex'));
   const sockets: Socket[] = [];
   const finished = new Promise<void>((resolve, reject) => {
     const connectOne = (token: string, i: number): Promise<void> =>
       new Promise((connected) => {
-        const weights = updates[(start.offset + i) % VARIANTS];
+        const variant = (start.offset + i) % VARIANTS;
+        const weights = updates[variant];
+        const identity = generateIdentity();
+        const auth = {
+          token,
+          protocolVersion: PROTOCOL_VERSION,
+          publicKey: Buffer.from(identity.publicKey).toString('base64'),
+        };
+        let proof: { nonce: string; issuedAt: number; signature: string } | null = null;
         const socket = io(new URL(FEDERATION_NAMESPACE, start.url).toString(), {
           transports: ['websocket'],
           // A loaded machine can miss heartbeats; a participant reconnects as the real one does.
@@ -72,20 +90,54 @@ async function run(start: BenchClientStart): Promise<void> {
           reconnectionDelay: 500,
           // A 2-core machine connecting 1,000 TLS clients is slow; the connect time is not what is measured.
           timeout: 300_000,
-          auth: { token, protocolVersion: PROTOCOL_VERSION, instanceId: `bench-${start.offset + i}` },
+          // Called on every attempt: the answer to the hub's challenge travels once, on the retry.
+          auth: (cb: (data: object) => void) => {
+            const p = proof;
+            proof = null;
+            cb(p ? { ...auth, proof: p } : auth);
+          },
           ...tls,
         } as Record<string, unknown>);
         sockets.push(socket);
         socket.on('connect', () => connected());
-        socket.on('disconnect', () => disconnects++);
-        socket.on('connect_error', (err) =>
-          reject(new Error(`participant ${start.offset + i}: ${err.message}`)),
-        );
+        socket.on('disconnect', (reason: string) => {
+          disconnects++;
+          reasons[reason] = (reasons[reason] ?? 0) + 1;
+        });
+        socket.on('connect_error', (err: Error & { data?: { code?: string; challenge?: unknown } }) => {
+          const challenge = authChallengeSchema.safeParse(err.data?.challenge);
+          if (err.data?.code === 'auth-challenge' && challenge.success) {
+            const c = challenge.data;
+            const signature = signChallenge(identity.privateKeyPem, {
+              hubFingerprint: start.fingerprint,
+              inviteId: c.inviteId,
+              nonce: c.nonce,
+              issuedAt: c.issuedAt,
+            });
+            proof = {
+              nonce: c.nonce,
+              issuedAt: c.issuedAt,
+              signature: Buffer.from(signature).toString('base64'),
+            };
+            socket.connect();
+            return;
+          }
+          reject(new Error(`participant ${start.offset + i}: ${err.message}`));
+        });
         socket.on('hub:error', (e: { message: string }) => reject(new Error(`hub: ${e.message}`)));
         socket.on('job:assign', () => socket.emit('participant:ready', READY, () => undefined));
         socket.on('round:start', (msg: { round: number; jobId: string; weights: Uint8Array }) => {
           bytesDown += msg.weights.byteLength;
-          const update = { jobId: msg.jobId, round: msg.round, samples: 100, metrics: METRICS, weights };
+          const claim = { jobId: msg.jobId, round: msg.round, weightsSha256: shaOf[variant], samples: 100 };
+          const signature = Buffer.from(signUpdate(identity.privateKeyPem, claim)).toString('base64');
+          const update = {
+            jobId: msg.jobId,
+            round: msg.round,
+            samples: 100,
+            metrics: METRICS,
+            weights,
+            signature,
+          };
           updateBytes = payloadDigest(update).bytes;
           bytesUp += updateBytes;
           const t = timesOf(msg.round);
@@ -120,7 +172,15 @@ async function run(start: BenchClientStart): Promise<void> {
   });
   try {
     await finished;
-    await send({ type: 'done', rounds: [...times.values()], bytesUp, bytesDown, updateBytes, disconnects });
+    await send({
+      type: 'done',
+      rounds: [...times.values()],
+      bytesUp,
+      bytesDown,
+      updateBytes,
+      disconnects,
+      reasons,
+    });
   } finally {
     for (const s of sockets) s.disconnect();
   }
