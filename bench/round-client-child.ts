@@ -57,6 +57,32 @@ function variants(model: ModelSpec): Uint8Array[] {
   );
 }
 
+/**
+ * A starved client process (many clients, two cores, other load) reads the hub's pings late: after
+ * its own stall Node runs the expired ping deadline before reading the socket, and socket.io-client
+ * also checks the deadline against the wall clock on every emit. The bench measures the hub, so
+ * after a stall of this process the deadlines of its open connections restart (engine.io-client's
+ * own reset; a no-op where a version lacks it). Returns a function giving the stalls seen.
+ */
+function guardClientHeartbeats(sockets: Socket[]): { stalls: () => number; stop: () => void } {
+  const checkMs = 250;
+  let last = performance.now();
+  let stalls = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const late = now - last - checkMs;
+    last = now;
+    if (late < 1_000) return;
+    stalls++;
+    for (const socket of sockets) {
+      if (!socket.connected) continue;
+      (socket.io.engine as unknown as { _resetPingTimeout?: () => void } | undefined)?._resetPingTimeout?.();
+    }
+  }, checkMs);
+  timer.unref();
+  return { stalls: () => stalls, stop: () => clearInterval(timer) };
+}
+
 async function run(start: BenchClientStart): Promise<void> {
   const updates = variants(start.model);
   const tls = await pinnedTlsOptions(start.url, start.fingerprint);
@@ -71,6 +97,7 @@ async function run(start: BenchClientStart): Promise<void> {
   const reasons: Record<string, number> = {};
   const shaOf = updates.map((u) => createHash('sha256').update(u).digest('hex'));
   const sockets: Socket[] = [];
+  const guard = guardClientHeartbeats(sockets);
   const finished = new Promise<void>((resolve, reject) => {
     const connectOne = (token: string, i: number): Promise<void> =>
       new Promise((connected) => {
@@ -180,8 +207,10 @@ async function run(start: BenchClientStart): Promise<void> {
       updateBytes,
       disconnects,
       reasons,
+      clientStalls: guard.stalls(),
     });
   } finally {
+    guard.stop();
     for (const s of sockets) s.disconnect();
   }
 }

@@ -51,5 +51,7 @@ export type BenchClientReply =
       disconnects: number;
       /** Those drops by socket.io's reason ('ping timeout': this client heard no ping in time; 'transport close': the hub closed it). */
       reasons: Record<string, number>;
+      /** Times this client process's event loop was held up for 1 s or more (its ping deadlines then restart). */
+      clientStalls: number;
     }
   | { type: 'error'; message: string };

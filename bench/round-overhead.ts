@@ -37,6 +37,8 @@ export interface RoundOverheadResult {
   disconnectReasons: Record<string, number>;
   /** The hub's longest event-loop stall during the measurement (ms). */
   hubMaxStallMs: number;
+  /** Stalls of 1 s or more in the client processes, summed over them. */
+  clientStalls: number;
 }
 
 /** Options of one measurement. */
@@ -193,6 +195,7 @@ export async function measureRoundOverhead(
       disconnects: reports.reduce((a, r) => a + r.disconnects, 0),
       disconnectReasons,
       hubMaxStallMs: rss.maxStallMs,
+      clientStalls: reports.reduce((a, r) => a + r.clientStalls, 0),
     };
   } finally {
     for (const c of clients) if (c.exitCode === null) c.kill();

@@ -137,6 +137,7 @@ export function registerBenchRound(bench: Command): void {
             disconnects: r.disconnects,
             disconnectReasons: r.disconnectReasons,
             hubMaxStallMs: Math.round(r.hubMaxStallMs),
+            clientStalls: r.clientStalls,
           }));
           process.stdout.write(JSON.stringify(summary) + '\n');
         }
