@@ -22,7 +22,8 @@ import {
 import type { BenchClientReply, BenchClientStart, BenchRoundTimes } from './round-messages.ts';
 
 const VARIANTS = 8;
-const CONNECT_BATCH = 25;
+/** Connections being opened at once per process (a sliding window: one slow handshake holds no batch up). */
+const CONNECT_WINDOW = 32;
 const now = (): number => performance.timeOrigin + performance.now();
 const send = (msg: BenchClientReply): Promise<void> =>
   new Promise((resolve) => (process.send ? process.send(msg, () => resolve()) : resolve()));
@@ -190,10 +191,14 @@ async function run(start: BenchClientStart): Promise<void> {
         });
       });
     void (async () => {
-      for (let b = 0; b < start.tokens.length; b += CONNECT_BATCH) {
-        const batch = start.tokens.slice(b, b + CONNECT_BATCH);
-        await Promise.all(batch.map((token, j) => connectOne(token, b + j)));
-      }
+      let next = 0;
+      const opener = async (): Promise<void> => {
+        while (next < start.tokens.length) {
+          const i = next++;
+          await connectOne(start.tokens[i], i);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CONNECT_WINDOW, start.tokens.length) }, opener));
       void send({ type: 'connected', count: start.tokens.length });
     })();
   });
