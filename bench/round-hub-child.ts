@@ -3,6 +3,7 @@
  * starts a TLS hub on loopback, tells the parent how to reach it, samples its RSS, and stops on
  * request (so `--cpu-prof` can write its profile).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startHub } from '../hub/index.ts';
 import type { BenchHubReply, BenchHubRequest } from './round-messages.ts';
 
@@ -20,19 +21,33 @@ const hub = await startHub({
   rateLimit: { burst: 10_000, perSec: 10_000 },
 });
 let peakRss = process.memoryUsage.rss();
+// Long synchronous stretches of the hub starve every socket's heartbeat: their length is reported.
+const loop = monitorEventLoopDelay({ resolution: 20 });
+loop.enable();
+const maxStallMs = (): number => loop.max / 1e6;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 50);
 
 process.on('message', (msg: BenchHubRequest) => {
   if (msg.type === 'reset-rss') {
+    // No reply: a late one would be taken for the answer to the next 'rss'.
     peakRss = process.memoryUsage.rss();
-    send({ type: 'rss', peakMb: peakRss / 2 ** 20 });
+    loop.reset();
   } else if (msg.type === 'rss') {
-    send({ type: 'rss', peakMb: Math.max(peakRss, process.memoryUsage.rss()) / 2 ** 20 });
+    send({
+      type: 'rss',
+      peakMb: Math.max(peakRss, process.memoryUsage.rss()) / 2 ** 20,
+      maxStallMs: maxStallMs(),
+    });
   } else if (msg.type === 'stop') {
     clearInterval(sampler);
-    void hub.close().then(() => process.exit(0));
+    loop.disable();
+    const t0 = performance.now();
+    void hub.close().then(() => {
+      process.stderr.write(`  hub stopped in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+      process.exit(0);
+    });
   }
 });
 send({

@@ -7,7 +7,12 @@ export type BenchHubRequest = { type: 'rss' } | { type: 'reset-rss' } | { type: 
 /** Hub child → parent. */
 export type BenchHubReply =
   | { type: 'ready'; url: string; fingerprint: string; username: string; password: string }
-  | { type: 'rss'; peakMb: number };
+  | {
+      type: 'rss';
+      peakMb: number;
+      /** Longest event-loop stall of the hub since the last reset (ms, perf_hooks histogram max). */
+      maxStallMs: number;
+    };
 
 /** Parent → client child: the participants it plays. */
 export interface BenchClientStart {
@@ -44,5 +49,9 @@ export type BenchClientReply =
       updateBytes: number;
       /** Sockets that dropped (missed heartbeats on a loaded machine) and reconnected. */
       disconnects: number;
+      /** Those drops by socket.io's reason ('ping timeout': this client heard no ping in time; 'transport close': the hub closed it). */
+      reasons: Record<string, number>;
+      /** Times this client process's event loop was held up for 1 s or more (its ping deadlines then restart). */
+      clientStalls: number;
     }
   | { type: 'error'; message: string };

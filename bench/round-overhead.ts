@@ -33,6 +33,12 @@ export interface RoundOverheadResult {
   bytesDown: number;
   /** Participant sockets that dropped and reconnected during the measurement. */
   disconnects: number;
+  /** Those drops by socket.io's reason as the client saw it. */
+  disconnectReasons: Record<string, number>;
+  /** The hub's longest event-loop stall during the measurement (ms). */
+  hubMaxStallMs: number;
+  /** Stalls of 1 s or more in the client processes, summed over them. */
+  clientStalls: number;
 }
 
 /** Options of one measurement. */
@@ -109,6 +115,10 @@ export async function measureRoundOverhead(
       roundDeadlineSec: 3600,
       seed: 1,
     });
+    const t0 = performance.now();
+    const progress = (what: string): void => {
+      process.stderr.write(`  ${((performance.now() - t0) / 1000).toFixed(1)} s: ${what}\n`);
+    };
     const tokens: string[] = [];
     for (let i = 0; i < participants; i++) {
       // One invite per participant, as separate organizations would have.
@@ -123,11 +133,18 @@ export async function measureRoundOverhead(
       Math.min(opts.clientProcesses ?? Math.ceil(participants / 250), 4, participants),
     );
     const per = Math.ceil(participants / procs);
+    progress(`${participants} invites created`);
     hub.send({ type: 'reset-rss' } satisfies BenchHubRequest);
+    let connected = 0;
     const done: Promise<Extract<BenchClientReply, { type: 'done' }>>[] = [];
     for (let p = 0; p < procs; p++) {
       const child = fork(BOOT, [CLIENT_CHILD], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       clients.push(child);
+      child.on('message', (m: BenchClientReply) => {
+        if (m.type !== 'connected') return;
+        connected += m.count;
+        if (connected === participants) progress(`${participants} participants connected`);
+      });
       done.push(
         nextMessage(child, (m: BenchClientReply) => {
           if (m.type === 'error') throw new Error(m.message);
@@ -144,9 +161,14 @@ export async function measureRoundOverhead(
       });
     }
     const reports = await Promise.all(done);
+    progress(`${rounds} rounds done`);
     const records = await client.rounds(job.id);
     hub.send({ type: 'rss' } satisfies BenchHubRequest);
-    const rss = await nextMessage(hub, (m: BenchHubReply) => (m.type === 'rss' ? m.peakMb : undefined));
+    const rss = await nextMessage(hub, (m: BenchHubReply) => (m.type === 'rss' ? m : undefined));
+    const disconnectReasons: Record<string, number> = {};
+    for (const r of reports)
+      for (const [why, n] of Object.entries(r.reasons))
+        disconnectReasons[why] = (disconnectReasons[why] ?? 0) + n;
     const byRound = new Map<number, BenchRoundTimes>();
     for (const t of reports.flatMap((r) => r.rounds)) {
       const acc = byRound.get(t.round) ?? { round: t.round, lastSent: 0, lastUnified: 0, unified: 0 };
@@ -167,17 +189,22 @@ export async function measureRoundOverhead(
       updateBytes: reports[0]?.updateBytes ?? 0,
       clientMs,
       hubUnifyMs: records.map((r) => r.unifyMs),
-      hubRssMb: rss,
+      hubRssMb: rss.peakMb,
       bytesUp: reports.reduce((a, r) => a + r.bytesUp, 0),
       bytesDown: reports.reduce((a, r) => a + r.bytesDown, 0),
       disconnects: reports.reduce((a, r) => a + r.disconnects, 0),
+      disconnectReasons,
+      hubMaxStallMs: rss.maxStallMs,
+      clientStalls: reports.reduce((a, r) => a + r.clientStalls, 0),
     };
   } finally {
     for (const c of clients) if (c.exitCode === null) c.kill();
     if (hub.exitCode === null) {
       const exited = new Promise((r) => hub.once('exit', r));
       hub.send({ type: 'stop' } satisfies BenchHubRequest);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 30_000)))]);
+      clearTimeout(timer);
       if (hub.exitCode === null) hub.kill();
     }
     rmSync(dir, { recursive: true, force: true });

@@ -7,11 +7,13 @@ import { unify } from '../core/unify/unify.ts';
 import { minParticipantsFor } from '../core/unify/byzantine.ts';
 import { UNIFY_METHODS, type Update, type UnifyMethod } from '../core/unify/types.ts';
 import { weightManifest } from '../core/model/manifest.ts';
-import { PAPER_CNN } from '../core/model/spec.ts';
+import { PAPER_CNN, type ModelSpec } from '../core/model/spec.ts';
 
 /** One measured (K, method) pair. */
 export interface UnifySpeedResult {
   participants: number;
+  /** Parameters per update. */
+  params: number;
   method: UnifyMethod;
   /** Median wall-clock ms per call. */
   ms: number;
@@ -35,19 +37,46 @@ function rng(seed: number): () => number {
   };
 }
 
-/** K updates of the paper CNN: a shared random global model plus small per-update random changes. */
-export function randomPaperCnnUpdates(
+/**
+ * A dense model of about `params` parameters (28×28×1 → `units` ReLU → 10 softmax, 795·units + 10
+ * parameters), for model-size curves: unification cost depends on the parameter count, not the layers.
+ */
+export function denseModelOf(params: number): ModelSpec {
+  const units = Math.max(1, Math.round((params - 10) / 795));
+  return {
+    name: `dense-${units}`,
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    layers: [
+      { type: 'flatten' },
+      { type: 'dense', units, activation: 'relu' },
+      { type: 'dense', units: 10, activation: 'softmax' },
+    ],
+  };
+}
+
+/** K updates of `model`: a shared random global model plus small per-update random changes. */
+export function randomUpdates(
+  model: ModelSpec,
   k: number,
   seed: number,
 ): { global: Float32Array[]; updates: Update[] } {
   const next = rng(seed);
-  const shapes = weightManifest(PAPER_CNN).map((t) => t.shape.reduce((a, b) => a * b, 1));
+  const shapes = weightManifest(model).map((t) => t.shape.reduce((a, b) => a * b, 1));
   const global = shapes.map((n) => Float32Array.from({ length: n }, () => (next() - 0.5) * 0.2));
   const updates = Array.from({ length: k }, () => ({
     weights: global.map((g) => g.map((v) => v + (next() - 0.5) * 0.01)),
     samples: 1 + Math.floor(next() * 1000),
   }));
   return { global, updates };
+}
+
+/** K updates of the paper CNN (106,442 parameters), as `randomUpdates`. */
+export function randomPaperCnnUpdates(
+  k: number,
+  seed: number,
+): { global: Float32Array[]; updates: Update[] } {
+  return randomUpdates(PAPER_CNN, k, seed);
 }
 
 const medianOf = (xs: number[]) => {
@@ -75,7 +104,8 @@ export function timeMethod(
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
   }
-  return { participants: updates.length, method, ms: medianOf(wall), cpuMs: medianOf(cpu), runs };
+  const params = updates[0]?.weights.reduce((n, t) => n + t.length, 0) ?? 0;
+  return { participants: updates.length, params, method, ms: medianOf(wall), cpuMs: medianOf(cpu), runs };
 }
 
 /** Which methods run at K: those asked for, less the quadratic ones past `quadraticMax` unless named, less those K cannot satisfy. */

@@ -31,6 +31,7 @@ import { createHubEvaluator, type HubEvaluator } from './eval/hub-evaluator.ts';
 import { claimDataDir, releaseDataDir } from './db/run-marker.ts';
 import { limitBeforeAuth } from './federation/pre-auth-limit.ts';
 import { outlierHooks } from './federation/outliers.ts';
+import { guardHeartbeats } from './federation/heartbeat-guard.ts';
 
 /** Options of startHub. */
 export interface HubOptions {
@@ -178,6 +179,14 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     connectTimeout: 15_000,
     cors: { origin: false },
   });
+  // A participant is not dropped for a pong the hub was too busy to read (heartbeat-guard.ts).
+  const stopHeartbeatGuard = guardHeartbeats(io.engine, {
+    onStall: (ms, restarted) =>
+      log.warn(
+        'federation',
+        `the hub's event loop was held up for ${ms} ms; the heartbeat deadlines of ${restarted} connections were restarted`,
+      ),
+  });
   const trust = limitBeforeAuth(io, (bytes) =>
     log.warn('federation', `closed a connection that sent ${bytes} bytes before authenticating`),
   );
@@ -254,6 +263,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       if (closed) return;
       closed = true;
       offOperator();
+      stopHeartbeatGuard();
       await jobs.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       server.closeAllConnections();

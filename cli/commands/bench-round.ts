@@ -98,7 +98,12 @@ export function registerBenchRound(bench: Command): void {
           r.hubRssMb.toFixed(0),
           mb(r.bytesUp / r.rounds),
           mb(r.bytesDown / r.rounds),
-          String(r.disconnects),
+          r.hubMaxStallMs.toFixed(0),
+          r.disconnects === 0
+            ? '0'
+            : `${r.disconnects} (${Object.entries(r.disconnectReasons)
+                .map(([why, n]) => `${n} ${why}`)
+                .join(', ')})`,
         ]);
         const out = o.json
           ? (s: string) => process.stderr.write(s + '\n')
@@ -112,13 +117,14 @@ export function registerBenchRound(bench: Command): void {
               'hub peak RSS MiB',
               'MB up/round',
               'MB down/round',
+              'hub longest stall ms',
               'reconnects',
             ],
             rows,
           ),
         );
         out(
-          `${o.method}, ${model?.name ?? 'PAPER_CNN'} (${results[0]?.params} params, ${results[0]?.updateBytes} bytes per update). Overhead: last round:update sent → round:unified at every participant, client clocks, median of ${rounds} rounds; unify ms = the hub's RoundRecord.unifyMs; RSS = peak of the hub process; bytes = payloads (round:update up; round:start + round:unified down).`,
+          `${o.method}, ${model?.name ?? 'PAPER_CNN'} (${results[0]?.params} params, ${results[0]?.updateBytes} bytes per update). Overhead: last round:update sent → round:unified at every participant, client clocks, median of ${rounds} rounds; unify ms = the hub's RoundRecord.unifyMs; RSS = peak of the hub process; longest stall = the hub's longest event-loop delay; bytes = payloads (round:update up; round:start + round:unified down).`,
         );
         if (o.json) {
           const summary = results.map((r) => ({
@@ -129,6 +135,9 @@ export function registerBenchRound(bench: Command): void {
             bytesUp: r.bytesUp,
             bytesDown: r.bytesDown,
             disconnects: r.disconnects,
+            disconnectReasons: r.disconnectReasons,
+            hubMaxStallMs: Math.round(r.hubMaxStallMs),
+            clientStalls: r.clientStalls,
           }));
           process.stdout.write(JSON.stringify(summary) + '\n');
         }

@@ -68,6 +68,8 @@ export class SecAggSession {
   private phase: Phase = 'keys';
   private readonly answered = new Set<string>();
   private expected: Set<string>;
+  /** The round's participants as a set (round:start asks per participant). */
+  private readonly members: Set<string>;
   private timer: NodeJS.Timeout | null = null;
   private waiter: (() => void) | null = null;
   /** U2: who may still send a masked input (and was sent its inbox). */
@@ -131,6 +133,7 @@ export class SecAggSession {
       identityKeys,
     };
     this.expected = new Set(participants);
+    this.members = new Set(participants);
     this.arm();
   }
 
@@ -146,7 +149,7 @@ export class SecAggSession {
 
   /** Whether `id` is one of the round's participants. */
   includes(id: string): boolean {
-    return this.params.participants.includes(id);
+    return this.members.has(id);
   }
 
   /** Whether masked inputs are being taken (the round's training phase). */
@@ -169,7 +172,10 @@ export class SecAggSession {
 
   /** A participant left: the open phase stops waiting for it. */
   left(participantId: string): void {
-    if (this.expected.delete(participantId)) this.maybeAdvance();
+    if (!this.expected.delete(participantId)) return;
+    // Keeps answered ⊆ expected, so "everyone answered" is a size comparison, not a scan per answer.
+    this.answered.delete(participantId);
+    this.maybeAdvance();
   }
 
   /**
@@ -188,7 +194,7 @@ export class SecAggSession {
 
   private maybeAdvance(): void {
     if (this.phase === 'input' || this.phase === 'done' || this.phase === 'failed') return;
-    if ([...this.expected].every((id) => this.answered.has(id))) this.advance(false);
+    if (this.answered.size === this.expected.size) this.advance(false);
   }
 
   private fail(reason: string): void {

@@ -180,6 +180,12 @@ function engineOf(socket: FederationSocket): EngineConn | null {
   return conn as EngineConn;
 }
 
+/** A participant's socket, with its id so per-participant messages need no lookup. */
+export interface PacedTarget {
+  id: string;
+  socket: FederationSocket;
+}
+
 /**
  * Sends one large message to many sockets with at most `window` of them not yet written out. Node's
  * TLS encrypts per connection, so an unpaced broadcast to 1,000 participants queues 1,000
@@ -189,8 +195,8 @@ function engineOf(socket: FederationSocket): EngineConn | null {
  * (engine.io's own 'drain' fires when packets are handed over, not when they are written).
  */
 export function pacedSend(
-  sockets: FederationSocket[],
-  send: (socket: FederationSocket) => void,
+  targets: readonly PacedTarget[],
+  send: (socket: FederationSocket, participantId: string) => void,
   window = 128,
   stallMs = 30_000,
 ): Promise<void> {
@@ -198,12 +204,12 @@ export function pacedSend(
   let inFlight = 0;
   return new Promise((resolve) => {
     const pump = (): void => {
-      while (inFlight < window && next < sockets.length) {
-        const socket = sockets[next++];
+      while (inFlight < window && next < targets.length) {
+        const { id, socket } = targets[next++];
         if (socket.connected === false) continue;
         const conn = engineOf(socket);
         if (!conn) {
-          send(socket);
+          send(socket, id);
           continue;
         }
         inFlight++;
@@ -227,9 +233,9 @@ export function pacedSend(
         const timer = setTimeout(finish, stallMs);
         conn.transport.on('drain', onDrain);
         conn.once('close', finish);
-        send(socket);
+        send(socket, id);
       }
-      if (next >= sockets.length && inFlight === 0) resolve();
+      if (next >= targets.length && inFlight === 0) resolve();
     };
     pump();
   });

@@ -21,9 +21,15 @@ export class Roster {
   private pendingCount = 0;
   /** Received updates whose sender is no longer a member (it disconnected). */
   private departedCount = 0;
+  /**
+   * Ready participants outside the round, in the order they were offered: who fills the quorum
+   * when a member drops, found without scanning every ready participant.
+   */
+  private readonly idle = new Set<string>();
 
   /** Adds a member (sent round:start); false when it already was one. */
   add(id: string): boolean {
+    this.idle.delete(id);
     if (this.members.has(id)) return false;
     this.members.add(id);
     if (this.received.has(id)) this.departedCount--;
@@ -38,8 +44,19 @@ export class Roster {
     else this.pendingCount--;
   }
 
+  /** A ready participant that is not in the round: a candidate for `fillQuorum`. */
+  offer(id: string): void {
+    if (!this.takesPart(id)) this.idle.add(id);
+  }
+
+  /** A candidate is no longer ready (it disconnected, or its socket is being replaced). */
+  withdraw(id: string): void {
+    this.idle.delete(id);
+  }
+
   /** Records an accepted update of `id` (a member, or one restored after a restart). */
   receive(id: string, update: ReceivedUpdate): void {
+    this.idle.delete(id);
     if (this.received.has(id)) return;
     this.received.set(id, update);
     if (this.members.has(id)) this.pendingCount--;
@@ -85,14 +102,14 @@ export class Roster {
   }
 
   /**
-   * Ready participants to bring into the round while it is short of `quorum`: a member that
-   * drops must not stall the round when another participant is idle. Adds them and returns them.
+   * Offered participants to bring into the round while it is short of `quorum`: a member that
+   * drops must not stall the round when another participant is idle. Adds them and returns them;
+   * O(participants added), whatever the number of ready participants.
    */
-  fillQuorum(ready: Iterable<string>, quorum: number): string[] {
+  fillQuorum(quorum: number): string[] {
     const added: string[] = [];
-    for (const id of ready) {
+    for (const id of this.idle) {
       if (this.strength >= quorum) break;
-      if (this.takesPart(id)) continue;
       this.add(id);
       added.push(id);
     }

@@ -57,7 +57,7 @@ export async function closeRound(deps: CloseDeps, r: RoundState): Promise<Closed
   const { jobId, spec } = r.ctx;
   const ids = [...r.roster.received.keys()].sort();
   for (const h of strategy.hooks) await h.afterCollect?.(r.ctx, ids, r.collector);
-  const unified = strategy.aggregate(r.ctx, r.collector);
+  const unified = await strategy.aggregate(r.ctx, r.collector);
   const step = serverStep(store, jobId, spec, r.round, r.ctx.global, unified.weights);
   const result = { ...unified, weights: step.weights };
   const bytes = deps.model.encode(result.weights);

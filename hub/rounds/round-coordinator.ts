@@ -28,13 +28,14 @@ import { checkUpdate } from './update-intake.ts';
 import { Roster, type ReceivedUpdate } from './roster.ts';
 import { createStrategy, type RoundContext, type RoundHooks, type RoundStrategy } from './strategy.ts';
 import { createCollector } from './unification.ts';
-import { RoundPublisher, trainingDetail } from './round-status.ts';
+import { RoundPublisher, Throttle, trainingDetail } from './round-status.ts';
 import {
   ParticipantConns,
   assignmentOf,
   pacedSend,
   type Conn,
   type FederationSocket,
+  type PacedTarget,
 } from './participant-conns.ts';
 import { PrivacyRounds } from '../privacy/privacy-rounds.ts';
 import { SecAggFailure } from '../../core/privacy/secagg-types.ts';
@@ -82,6 +83,8 @@ export class JobRunner {
   private sending: Promise<void> = Promise.resolve();
   /** Round records to consoles, coalesced during intake and evals. */
   private readonly publisher = new RoundPublisher((round) => this.publishRecord(round));
+  /** job:roster to every connected participant while the job waits: at most one per interval, not one per join. */
+  private readonly rosterNotice = new Throttle(() => this.sendRoster());
 
   constructor(
     readonly deps: RunnerDeps,
@@ -143,6 +146,8 @@ export class JobRunner {
 
   /** A participant connected: remember its socket (a second socket of the same one replaces the first). */
   attach(participantId: string, name: string, socket: FederationSocket): void {
+    // Not ready on its new socket until it says so again (its seat in the round, if any, stays).
+    this.round?.roster.withdraw(participantId);
     this.participants.attach(participantId, name, socket);
   }
 
@@ -150,6 +155,7 @@ export class JobRunner {
   detach(participantId: string, socketId: string, why?: string): void {
     if (!this.participants.detach(participantId, socketId, why)) return;
     this.round?.roster.drop(participantId);
+    this.round?.roster.withdraw(participantId);
     this.privacy?.session?.left(participantId);
     this.evalWaiting.delete(participantId);
     this.fillQuorum();
@@ -173,7 +179,7 @@ export class JobRunner {
       return;
     }
     if (this.waitingRound !== null) {
-      if (this.readyIds().length >= this.job.spec.minParticipants) this.startRound(this.waitingRound);
+      if (this.participants.readyCount >= this.job.spec.minParticipants) this.startRound(this.waitingRound);
       return;
     }
     const r = this.round;
@@ -204,6 +210,7 @@ export class JobRunner {
       r.roster.add(participantId);
       this.sendRoundStart(participantId);
     } else {
+      r.roster.offer(participantId);
       this.fillQuorum();
     }
     this.refresh();
@@ -216,7 +223,7 @@ export class JobRunner {
   private fillQuorum(): void {
     const r = this.round;
     if (!r || r.phase !== 'training' || this.privacy?.session) return;
-    for (const id of r.roster.fillQuorum(this.readyIds(), this.job.spec.minParticipants)) {
+    for (const id of r.roster.fillQuorum(this.job.spec.minParticipants)) {
       this.sendRoundStart(id);
       this.deps.log.info(
         'rounds',
@@ -232,7 +239,7 @@ export class JobRunner {
   }
 
   private sendRoundStart(participantId: string): void {
-    this.broadcast([participantId], (socket) => this.emitRoundStart(participantId, socket));
+    this.broadcast([participantId], (socket, id) => this.emitRoundStart(id, socket));
   }
 
   private emitRoundStart(participantId: string, socket: FederationSocket): void {
@@ -252,12 +259,21 @@ export class JobRunner {
 
   /**
    * Sends to participants through one queue per job, paced (pacedSend): broadcasts keep their order
-   * (a participant gets round:unified before the next round:start and job:end).
+   * (a participant gets round:unified before the next round:start and job:end). Each socket travels
+   * with its participant id, so a per-participant message costs no lookup: O(K) per broadcast.
    */
-  private broadcast(ids: string[], send: (socket: FederationSocket) => void): void {
+  private broadcast(
+    ids: Iterable<string>,
+    send: (socket: FederationSocket, participantId: string) => void,
+  ): void {
+    const wanted = [...ids];
     this.sending = this.sending.then(() => {
-      const sockets = ids.map((id) => this.conns.get(id)?.socket).filter((s): s is FederationSocket => !!s);
-      return pacedSend(sockets, send);
+      const targets: PacedTarget[] = [];
+      for (const id of wanted) {
+        const socket = this.conns.get(id)?.socket;
+        if (socket) targets.push({ id, socket });
+      }
+      return pacedSend(targets, send);
     });
   }
 
@@ -297,7 +313,8 @@ export class JobRunner {
       void this.complete(budgetSpentText(over), 'privacy-budget');
       return;
     }
-    const plan = this.strategy.configureRound(this.context(n), this.readyIds(), Date.now());
+    const readyIds = this.readyIds();
+    const plan = this.strategy.configureRound(this.context(n), readyIds, Date.now());
     this.waitingRound = null;
     if (spec.secureAggregation && plan.participants.length < spec.minParticipants) {
       // Secure aggregation fixes a round's participants at its start: wait until the quorum is ready.
@@ -313,21 +330,20 @@ export class JobRunner {
     this.deps.store.rounds.start(this.job.id, n, spec.method, plan.deadline);
     const r = this.newRound(n, plan.deadline, open);
     for (const id of plan.participants) r.roster.add(id);
+    // The ready ones not sampled wait outside the round, first in line to fill its quorum.
+    for (const id of readyIds) r.roster.offer(id);
     this.round = r;
     if (this.job.spec.secureAggregation) this.beginSecAgg(r);
     this.setJob({ status: 'running', currentRound: n });
-    const ready = this.readyIds().length;
+    const ready = readyIds.length;
     const sampled = plan.participants.length < ready ? ` (sampled from ${ready} ready)` : '';
     this.deps.log.info(
       'rounds',
       `round ${n} started with ${r.roster.memberCount} participants${sampled}`,
       this.job.id,
     );
-    const ids = r.roster.memberIds();
-    // The secure-aggregation parameters differ per participant: find each socket's participant.
-    const idOf = (socket: FederationSocket): string =>
-      ids.find((id) => this.conns.get(id)?.socket.id === socket.id) ?? '';
-    this.broadcast(ids, (socket) => this.emitRoundStart(idOf(socket), socket));
+    // Per-participant round:start (secure-aggregation parameters differ): the id comes with its socket.
+    this.broadcast(r.roster.memberIds(), (socket, id) => this.emitRoundStart(id, socket));
     this.publishRound(n);
     this.refresh();
   }
@@ -569,10 +585,8 @@ export class JobRunner {
   /** Re-checks the open round: closes it when complete, else says what it waits for. */
   refresh(): void {
     if (this.job.status === 'waiting') {
-      const ready = this.readyIds().length;
-      // Participants see "waiting for 1 more participant (1 of 2)" instead of an idle screen.
-      const roster = { jobId: this.job.id, ready, needed: this.job.spec.minParticipants };
-      for (const c of this.conns.values()) c.socket.emit('job:roster', roster);
+      const ready = this.participants.readyCount;
+      this.rosterNotice.call();
       this.setJob({
         statusDetail: `waiting for ${this.job.spec.minParticipants} participants, ${ready} ready, ${this.conns.size} connected`,
       });
@@ -644,6 +658,17 @@ export class JobRunner {
     }
   }
 
+  /** Participants see "waiting for 1 more participant (1 of 2)" instead of an idle screen. */
+  private sendRoster(): void {
+    if (this.job.status !== 'waiting') return;
+    const roster = {
+      jobId: this.job.id,
+      ready: this.participants.readyCount,
+      needed: this.job.spec.minParticipants,
+    };
+    for (const c of this.conns.values()) c.socket.emit('job:roster', roster);
+  }
+
   private finishEvals(): void {
     if (this.evalTimer) clearTimeout(this.evalTimer);
     this.evalTimer = null;
@@ -700,5 +725,6 @@ export class JobRunner {
     if (this.evalTimer) clearTimeout(this.evalTimer);
     this.evalTimer = null;
     this.publisher.clear();
+    this.rosterNotice.clear();
   }
 }

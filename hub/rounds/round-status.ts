@@ -53,3 +53,39 @@ export class RoundPublisher {
     this.timers.clear();
   }
 }
+
+/**
+ * Runs `fn` at once, then at most once per `intervalMs`: calls in between run it once when the
+ * interval ends. A notice to every participant then costs O(K) per interval, not O(K) per event.
+ */
+export class Throttle {
+  private timer: NodeJS.Timeout | null = null;
+  private pending = false;
+
+  constructor(
+    private readonly fn: () => void,
+    private readonly intervalMs = 250,
+  ) {}
+
+  /** Runs `fn` now, or once at the end of the current interval. */
+  call(): void {
+    if (this.timer) {
+      this.pending = true;
+      return;
+    }
+    this.fn();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.pending) return;
+      this.pending = false;
+      this.call();
+    }, this.intervalMs);
+  }
+
+  /** Drops a pending run (job end, hub shutdown). */
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = false;
+  }
+}

@@ -80,8 +80,15 @@ export interface RoundHooks {
   beforeCollect?(ctx: RoundContext, participants: string[]): Promise<void>;
   /** Async phase after the round closed, before aggregation (unmasking from survivors). */
   afterCollect?(ctx: RoundContext, survivors: string[], collector: UpdateCollector): Promise<void>;
-  /** The job method's result and, when kept, the updates: per-participant scores, outlier flags. */
-  afterAggregate?(ctx: RoundContext, result: MethodResult, kept: Map<string, Update> | null): void;
+  /**
+   * The job method's result and, when kept, the updates: per-participant scores, outlier flags.
+   * Awaited before round:unified goes out; long work should yield to the event loop in between.
+   */
+  afterAggregate?(
+    ctx: RoundContext,
+    result: MethodResult,
+    kept: Map<string, Update> | null,
+  ): void | Promise<void>;
 }
 
 /** The steps a round runner calls, in order (see the diagram above). */
@@ -100,8 +107,8 @@ export interface RoundStrategy {
   accepted(ctx: RoundContext, c: DecodedCandidate): void;
   /** Makes the round's collector. */
   collector(ctx: RoundContext, fallback: (keepUpdates: boolean) => UpdateCollector): UpdateCollector;
-  /** The job method's weights from the collector, then the afterAggregate hooks. */
-  aggregate(ctx: RoundContext, collector: UpdateCollector): MethodResult;
+  /** The job method's weights from the collector, then the afterAggregate hooks (in order). */
+  aggregate(ctx: RoundContext, collector: UpdateCollector): Promise<MethodResult>;
   readonly hooks: readonly RoundHooks[];
 }
 
@@ -140,9 +147,9 @@ export function createStrategy(hooks: RoundHooks[] = []): RoundStrategy {
       const custom = hooks.find((h) => h.collector);
       return custom?.collector ? custom.collector(ctx, () => fallback(keep)) : fallback(keep);
     },
-    aggregate(ctx, collector) {
+    async aggregate(ctx, collector) {
       const result = collector.jobResult();
-      for (const h of hooks) h.afterAggregate?.(ctx, result, collector.kept());
+      for (const h of hooks) await h.afterAggregate?.(ctx, result, collector.kept());
       return result;
     },
   };

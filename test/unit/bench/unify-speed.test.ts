@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { methodsFor, randomPaperCnnUpdates, timeMethod } from '../../../bench/unify-speed.ts';
+import {
+  denseModelOf,
+  methodsFor,
+  randomPaperCnnUpdates,
+  randomUpdates,
+  timeMethod,
+} from '../../../bench/unify-speed.ts';
+import { paramCount } from '../../../core/model/manifest.ts';
 
 describe('bench unify', () => {
   it('makes the same paper-CNN updates from the same seed, 106,442 parameters each', () => {
@@ -23,10 +30,19 @@ describe('bench unify', () => {
     expect(methodsFor(5, ['bulyan'], 100, 1).skipped[0].why).toBe('needs K ≥ 7');
   });
 
+  it('sizes the dense models of --params to within one hidden unit of the asked count', () => {
+    for (const asked of [1_000, 1_000_000, 25_000_000]) {
+      const n = paramCount(denseModelOf(asked));
+      expect(Math.abs(n - asked)).toBeLessThanOrEqual(795);
+    }
+    const { updates } = randomUpdates(denseModelOf(10_000), 2, 3);
+    expect(updates[0].weights.reduce((n, t) => n + t.length, 0)).toBe(paramCount(denseModelOf(10_000)));
+  });
+
   it('reports a time for a call', () => {
     const { global, updates } = randomPaperCnnUpdates(3, 1);
     const r = timeMethod('median', updates, global, 1);
-    expect(r).toMatchObject({ participants: 3, method: 'median', runs: 1 });
+    expect(r).toMatchObject({ participants: 3, params: 106442, method: 'median', runs: 1 });
     expect(r.ms).toBeGreaterThanOrEqual(0);
   });
 });

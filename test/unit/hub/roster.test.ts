@@ -27,12 +27,68 @@ describe('roster: members, received updates and the quorum', () => {
     expect([r.pending, r.strength, r.allIn()]).toEqual([0, 1, true]);
   });
 
-  it('fillQuorum brings in idle ready participants only up to the quorum', () => {
+  it('fillQuorum brings in offered participants only up to the quorum, in the order offered', () => {
     const r = new Roster();
     r.add('a');
-    expect(r.fillQuorum(['a', 'b', 'c', 'd'], 3)).toEqual(['b', 'c']);
+    for (const id of ['a', 'c', 'b', 'd']) r.offer(id);
+    expect(r.fillQuorum(3)).toEqual(['c', 'b']);
     expect(r.strength).toBe(3);
-    expect(r.fillQuorum(['d'], 3)).toEqual([]);
+    expect(r.fillQuorum(3)).toEqual([]);
+    r.drop('a');
+    expect(r.fillQuorum(3)).toEqual(['d']);
+  });
+
+  it('fillQuorum skips withdrawn participants and those whose update is already in', () => {
+    const r = new Roster();
+    for (const id of ['a', 'b', 'c']) r.offer(id);
+    r.withdraw('a');
+    r.receive('b', rec);
+    expect(r.fillQuorum(5)).toEqual(['c']);
+  });
+
+  it('fillQuorum picks what a scan of every ready participant would, under any sequence of events', () => {
+    // The runner pairs a member's drop with its withdrawal (both happen when its socket closes).
+    const op = fc.tuple(
+      fc.constantFrom('add', 'leave', 'receive', 'offer', 'fill'),
+      fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+      fc.integer({ min: 1, max: 5 }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const r = new Roster();
+        const members = new Set<string>();
+        const received = new Set<string>();
+        const ready = new Set<string>();
+        const takesPart = (id: string) => members.has(id) || received.has(id);
+        for (const [kind, id, quorum] of ops) {
+          if (kind === 'add') {
+            r.add(id);
+            members.add(id);
+          } else if (kind === 'leave') {
+            r.drop(id);
+            r.withdraw(id);
+            members.delete(id);
+            ready.delete(id);
+          } else if (kind === 'receive') {
+            r.receive(id, rec);
+            received.add(id);
+          } else if (kind === 'offer') {
+            r.offer(id);
+            ready.add(id);
+          } else {
+            // The former algorithm: walk every ready participant, skip those taking part.
+            const want: string[] = [];
+            for (const x of ready) {
+              if (new Set([...members, ...received]).size >= quorum) break;
+              if (takesPart(x)) continue;
+              members.add(x);
+              want.push(x);
+            }
+            expect(r.fillQuorum(quorum)).toEqual(want);
+          }
+        }
+      }),
+    );
   });
 
   it('keeps its counts consistent with a recount under any sequence of operations', () => {
