@@ -180,14 +180,15 @@ describe('simulation results writers', () => {
     expect(toMarkdown(results())).not.toContain('Which owner');
   });
 
-  it('draws picks.svg: per layer, P1 share and distance from avg for max and absmax', () => {
+  it('draws picks.svg: per layer, P1 share, distance and signed shift from avg for max and absmax', () => {
     const svg = picksChartSvg(withPicks())!;
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('round 2');
-    expect(svg).toContain('share taken from P1');
+    expect(svg).toContain('share of values taken from P1');
     expect(svg).toContain('<title>max, dense/bias: 80.0% from P1, ties 0.0%</title>');
     expect(svg).toContain('<title>absmax, conv2d/kernel: 0.200 from avg</title>');
-    expect(svg.match(/<rect [^>]*><title>/g)).toHaveLength(8);
+    expect(svg.match(/<rect [^>]*><title>/g)).toHaveLength(12);
+    expect(svg).toContain('<title>max, conv2d/kernel: mean shift 0.0220, rms(avg) 0.100</title>');
     expect(picksChartSvg(results())).toBeNull();
   });
 
