@@ -3,6 +3,7 @@
  * reference numbers (Lee 2021, Tables 3 and 4) to print next to them.
  */
 import type { RoundRecord } from '../../core/wire/protocol.ts';
+import { simPicksFromRecord, type SimPicks } from './picks.ts';
 
 export interface SimLocal {
   participant: string;
@@ -24,6 +25,8 @@ export interface SimRound {
   privacy?: { mechanism: string; epsilon: number | null; delta: number | null };
   /** Participants whose update the hub flagged as an outlier this round. */
   outliers?: string[];
+  /** Per layer, which participant's value max and absmax took and their distance from avg. */
+  picks?: SimPicks;
 }
 
 export interface SimResults {
@@ -43,6 +46,7 @@ export function roundFromRecord(rec: RoundRecord, names: string[]): SimRound {
   const byName = new Map(rec.participants.map((p) => [p.name, p]));
   const methods: Record<string, number | null> = {};
   for (const m of rec.methods) methods[m.method] = m.hubAccuracy;
+  const picks = simPicksFromRecord(rec, names);
   return {
     round: rec.round,
     local: names.map((n) => ({
@@ -58,6 +62,7 @@ export function roundFromRecord(rec: RoundRecord, names: string[]): SimRound {
       accuracy: byName.get(n)?.unifiedLocalAccuracy ?? null,
     })),
     outliers: rec.participants.filter((p) => p.outlier).map((p) => p.name),
+    ...(picks ? { picks } : {}),
   };
 }
 

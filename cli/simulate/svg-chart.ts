@@ -26,7 +26,8 @@ interface Series {
   dashed: boolean;
 }
 
-function esc(text: string): string {
+/** Text escaped for SVG content and attribute values. */
+export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

@@ -1,11 +1,13 @@
 /**
  * Writes a simulation's results: results.json, results.csv, results.md (a table shaped like the
- * paper's Tables 3 and 4, with the paper's numbers for V and H) and results.svg (accuracy per round).
+ * paper's Tables 3 and 4, with the paper's numbers for V and H), results.svg (accuracy per round)
+ * and, when the hub recorded which owner max/absmax picked, picks.svg (per layer, the last round).
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PAPER_REFERENCE, methodColumns, pct, type SimResults } from './results.ts';
 import { accuracyChartSvg } from './svg-chart.ts';
+import { picksChartSvg, picksMarkdown } from './picks.ts';
 
 /** The header and rows of the per-round table (shared by the console, markdown and CSV). */
 export function tableRows(results: SimResults): { header: string[]; rows: string[][] } {
@@ -63,6 +65,7 @@ export function toMarkdown(results: SimResults): string {
     "Columns: each participant's local training accuracy, then the hub-test accuracy of each unification method on the same updates (`*` = the job's method, which drives the next round).",
     '',
     mdTable(header, rows),
+    ...picksMarkdown(results),
     '',
     '## Configuration',
     '',
@@ -93,7 +96,8 @@ export function toMarkdown(results: SimResults): string {
 }
 
 /**
- * Writes results.{json,csv,md,svg} into `dir` (created when missing); returns the paths. Each file
+ * Writes results.{json,csv,md,svg} (and picks.svg when there are picks) into `dir` (created when
+ * missing); returns the paths. Each file
  * is replaced atomically, so a run killed while writing leaves the previous round's files whole.
  */
 export function writeResults(dir: string, results: SimResults): string[] {
@@ -104,6 +108,8 @@ export function writeResults(dir: string, results: SimResults): string[] {
     ['results.md', toMarkdown(results)],
     ['results.svg', accuracyChartSvg(results)],
   ];
+  const picks = picksChartSvg(results);
+  if (picks) files.push(['picks.svg', picks]);
   return files.map(([name, text]) => {
     const path = join(dir, name);
     writeFileSync(`${path}.tmp`, text);

@@ -8,6 +8,7 @@ import { cleanText } from './clean-text.ts';
 import type { JobSpec } from './job-spec.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import type { UnifyMethod } from '../unify/types.ts';
+import type { RoundPicks } from '../unify/pick-stats.ts';
 import type {
   SecAggConsistency,
   SecAggInbox,
@@ -329,6 +330,12 @@ export interface RoundRecord {
   unifyMs: number | null;
   /** Hub-test evaluation of the round's methods (ms); null until it ran, absent when not evaluated. */
   evalMs?: number | null;
+  /**
+   * Per layer, which participant's value max and absmax picked and how far each landed from avg
+   * (core/unify/pick-stats.ts); present when the job uses or compares max/absmax and the round had
+   * at most 16 participants.
+   */
+  picks?: RoundPicks;
 }
 
 export interface InviteRecord {

@@ -140,6 +140,8 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (job_id, round, participant_id)
   );
   `,
+  // Which owner's value max and absmax picked per layer (core/unify/pick-stats.ts), JSON; issue 11.
+  `ALTER TABLE rounds ADD COLUMN pick_stats TEXT;`,
 ];
 
 /** Brings the database schema up to date; returns how many migrations ran. */

@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { UpdateBlobs } from './update-blobs.ts';
 import type { LocalMetrics, RoundRecord } from '../../core/wire/protocol.ts';
 import type { UnifyMethod } from '../../core/unify/types.ts';
+import type { RoundPicks } from '../../core/unify/pick-stats.ts';
 
 /** An update as stored: the weights are present only while its round is open. */
 export interface StoredUpdate {
@@ -202,12 +203,22 @@ export class RoundStore {
       methods: { method: UnifyMethod; hubAccuracy: number | null; hubLoss: number | null }[];
       checkpoint: Uint8Array;
       checkpointSha256: string;
+      /** max/absmax pick statistics of the round's updates (tracked jobs only). */
+      picks?: RoundPicks | null;
     },
   ): void {
     this.db.transaction(() => {
       this.db
-        .prepare('UPDATE rounds SET completed_at = ?, unify_ms = ? WHERE job_id = ? AND round = ?')
-        .run(new Date().toISOString(), result.unifyMs, jobId, round);
+        .prepare(
+          'UPDATE rounds SET completed_at = ?, unify_ms = ?, pick_stats = ? WHERE job_id = ? AND round = ?',
+        )
+        .run(
+          new Date().toISOString(),
+          result.unifyMs,
+          result.picks ? JSON.stringify(result.picks) : null,
+          jobId,
+          round,
+        );
       const put = this.db.prepare(
         `INSERT INTO round_methods (job_id, round, method, hub_accuracy, hub_loss) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET hub_accuracy = excluded.hub_accuracy, hub_loss = excluded.hub_loss`,
@@ -275,6 +286,7 @@ export class RoundStore {
       completed_at: string | null;
       unify_ms: number | null;
       eval_ms?: number | null;
+      pick_stats?: string | null;
     }[];
     return rounds.map((r) => this.record(jobId, r, names));
   }
@@ -288,6 +300,8 @@ export class RoundStore {
           started_at: string;
           completed_at: string | null;
           unify_ms: number | null;
+          eval_ms?: number | null;
+          pick_stats?: string | null;
         }
       | undefined;
     return r ? this.record(jobId, r, names) : null;
@@ -317,6 +331,7 @@ export class RoundStore {
       completed_at: string | null;
       unify_ms: number | null;
       eval_ms?: number | null;
+      pick_stats?: string | null;
     },
     names: Map<string, string>,
   ): RoundRecord {
@@ -353,6 +368,7 @@ export class RoundStore {
       hubAccuracy: methods.find((m) => m.method === r.method)?.hubAccuracy ?? null,
       unifyMs: r.unify_ms,
       evalMs: r.eval_ms ?? null,
+      ...(r.pick_stats ? { picks: JSON.parse(r.pick_stats) as RoundPicks } : {}),
     };
   }
 }

@@ -58,6 +58,8 @@ export async function closeRound(deps: CloseDeps, r: RoundState): Promise<Closed
   const ids = [...r.roster.received.keys()].sort();
   for (const h of strategy.hooks) await h.afterCollect?.(r.ctx, ids, r.collector);
   const unified = await strategy.aggregate(r.ctx, r.collector);
+  // Raw updates against raw avg, before any server step: what each rule itself does.
+  const picks = r.collector.picks?.() ?? null;
   const step = serverStep(store, jobId, spec, r.round, r.ctx.global, unified.weights);
   const result = { ...unified, weights: step.weights };
   const bytes = deps.model.encode(result.weights);
@@ -75,6 +77,7 @@ export async function closeRound(deps: CloseDeps, r: RoundState): Promise<Closed
       methods,
       checkpoint: bytes,
       checkpointSha256,
+      picks,
     });
   })();
   store.audit(jobId, 'hub', 'unified', {

@@ -4,6 +4,7 @@
  * folding each update on arrival. Both give, per method, the unified weights and the time taken.
  */
 import { createAccumulator, isStreaming, type Accumulator } from '../../core/unify/streaming.ts';
+import { createPickTracker, type PickTracker, type RoundPicks } from '../../core/unify/pick-stats.ts';
 import { unify } from '../../core/unify/unify.ts';
 import type { Update, UnifyMethod, UnifyOptions } from '../../core/unify/types.ts';
 import type { JobSpec } from '../../core/wire/job-spec.ts';
@@ -62,6 +63,24 @@ export interface UpdateCollector {
   comparedResults(): MethodResult[];
   /** The kept updates by participant id (null when the collector keeps none). */
   kept(): Map<string, Update> | null;
+  /**
+   * Which owner's value max and absmax took per layer, and their distance from avg (raw updates,
+   * before any server step); null when not tracked. Absent: the collector never sees an update.
+   */
+  picks?(): RoundPicks | null;
+}
+
+/**
+ * The most participants a round may have for its max/absmax pick statistics: the record carries
+ * one share per participant and layer, and the figures explain the paper's few-owner setting;
+ * a larger round drops the tracker (and its memory) at the first update past the cap.
+ */
+export const PICK_STATS_MAX_PARTICIPANTS = 16;
+
+/** Whether a job's rounds gather pick statistics: it uses or compares max or absmax. */
+export function tracksPicks(spec: JobSpec): boolean {
+  const extremes: UnifyMethod[] = ['max', 'absmax'];
+  return [spec.method, ...spec.compareMethods].some((m) => extremes.includes(m));
 }
 
 /** A collector folding what streams and keeping updates only when some method needs them all. */
@@ -81,6 +100,14 @@ export function createCollector(
   const kept = new Map<string, Update>();
   const modelBytes = lengths.reduce((a, n) => a + 4 * n, 0);
   let count = 0;
+  let tracker: PickTracker | null = tracksPicks(spec)
+    ? createPickTracker(
+        manifest.map((t) => t.name),
+        lengths,
+      )
+    : null;
+  // The picks are measured against avg, which the job may not otherwise compute this round.
+  let avgForPicks = tracker && !accumulators.has('avg') ? createAccumulator('avg', lengths, options) : null;
   const resultOf = (method: UnifyMethod): MethodResult => {
     const t0 = performance.now();
     const acc = accumulators.get(method);
@@ -102,15 +129,29 @@ export function createCollector(
     get memoryBytes() {
       let bytes = keep ? kept.size * modelBytes : 0;
       for (const a of accumulators.values()) bytes += a.memoryBytes;
+      if (tracker) bytes += tracker.memoryBytes + (avgForPicks?.memoryBytes ?? 0);
       return bytes;
     },
     add(participantId, update) {
       for (const acc of accumulators.values()) acc.add(update);
       if (keep) kept.set(participantId, update);
+      if (tracker && tracker.count >= PICK_STATS_MAX_PARTICIPANTS) {
+        tracker = null;
+        avgForPicks = null;
+      }
+      if (tracker) {
+        tracker.add(participantId, update.weights);
+        avgForPicks?.add(update);
+      }
       count++;
     },
     jobResult: () => resultOf(spec.method),
     comparedResults: () => methods.slice(1).map(resultOf),
     kept: () => (keep ? kept : null),
+    picks() {
+      if (!tracker || tracker.count === 0) return null;
+      const avg = (avgForPicks ?? (accumulators.get('avg') as Accumulator)).result();
+      return tracker.finish(avg, global);
+    },
   };
 }
