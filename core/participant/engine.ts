@@ -312,10 +312,15 @@ export class ParticipantEngine {
     return this.identity;
   }
 
-  /** Signs an update claim with the identity key (base64); the key was loaded when joining. */
-  private signUpdate(claim: Parameters<typeof signUpdate>[1]): string {
+  /** The identity key loaded when joining (rounds only run after a join). */
+  private loadedIdentity(): StoredIdentity {
     if (!this.identity) throw new Error('the identity key is not loaded: join first');
-    return Buffer.from(signUpdate(this.identity.privateKeyPem, claim)).toString('base64');
+    return this.identity;
+  }
+
+  /** Signs an update claim with the identity key (base64). */
+  private signUpdate(claim: Parameters<typeof signUpdate>[1]): string {
+    return Buffer.from(signUpdate(this.loadedIdentity().privateKeyPem, claim)).toString('base64');
   }
 
   private runtime(): Promise<ParticipantRuntime> {
@@ -446,7 +451,7 @@ export class ParticipantEngine {
           ackTimeoutMs: this.opts.ackTimeoutMs ?? 30_000,
           maxAttempts: this.opts.maxSendAttempts ?? 8,
           signUpdate: (claim) => this.signUpdate(claim),
-          identity: () => this.ensureIdentity(),
+          identity: () => this.loadedIdentity(),
           attack: this.attack,
         },
         job,
