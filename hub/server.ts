@@ -3,6 +3,7 @@
  * API and console, socket.io on the same port (WebSocket only) with the /federation and
  * /operator namespaces, and the SQLite store under the data folder.
  */
+import { HUB_MAX_ATTACHMENTS, socketParser } from '../core/net/socket-parser.ts';
 import https from 'node:https';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -173,6 +174,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   io = new Server(server, {
     transports: ['websocket'],
     maxHttpBufferSize: frameLimit,
+    parser: socketParser(HUB_MAX_ATTACHMENTS),
     serveClient: false,
     pingInterval: 10_000,
     pingTimeout: 20_000,

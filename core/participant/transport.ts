@@ -3,6 +3,7 @@
  * fingerprint from the invite (never `rejectUnauthorized: false`). socket.io's own reconnection is
  * off: the engine reconnects with its own backoff so it can say when the next attempt comes.
  */
+import { PARTICIPANT_MAX_ATTACHMENTS, socketParser } from '../net/socket-parser.ts';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { pinnedTlsOptions, type PinnedTlsOptions } from '../net/pinned-tls.ts';
 import {
@@ -184,6 +185,7 @@ class SocketConnection implements FederationConnection {
       // A function: socket.io calls it on every attempt, so the challenge answer goes on the retry.
       auth: (cb: (data: object) => void) => cb(this.authFor()),
       maxPayload: maxBytes ? maxBytes * 2 : undefined,
+      parser: socketParser(PARTICIPANT_MAX_ATTACHMENTS),
       ...tls,
     };
     const socket: FederationSocket = io(new URL(FEDERATION_NAMESPACE, url).toString(), options);
