@@ -9,34 +9,10 @@ import { JobRunner, type FederationSocket } from '../../../hub/rounds/round-coor
 import { createCollector, PICK_STATS_MAX_PARTICIPANTS } from '../../../hub/rounds/unification.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
 import { decodeWeights, encodeWeights } from '../../../core/wire/weights-codec.ts';
-import { weightManifest } from '../../../core/model/manifest.ts';
+import { tinyJob, updateMetrics } from './tiny-job.ts';
 
-const MODEL = {
-  name: 'tiny',
-  inputShape: [2, 1, 1] as [number, number, number],
-  numClasses: 2,
-  layers: [
-    { type: 'flatten' as const },
-    { type: 'dense' as const, units: 2, activation: 'softmax' as const },
-  ],
-};
-const manifest = weightManifest(MODEL); // dense kernel [2, 2] (4 values), bias [2]
-const metrics = {
-  loss: 1,
-  accuracy: 0.5,
-  testLoss: null,
-  testAccuracy: null,
-  samplesPerSec: 1,
-  durationMs: 1,
-};
-const dataset = {
-  inputShape: [2, 1, 1] as [number, number, number],
-  numClasses: 2,
-  classCounts: [],
-  trainSamples: 10,
-  testSamples: 0,
-};
-const backend = { backend: 'cpu', device: 't', notes: [] };
+const { model: MODEL, manifest, dataset, backend } = tinyJob(2, 1, 2);
+const metrics = updateMetrics;
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 function fakeSocket(id: string): FederationSocket {

@@ -8,37 +8,11 @@ import { HubEvents, HubLogger } from '../../../hub/hub-events.ts';
 import { JobRunner, type FederationSocket } from '../../../hub/rounds/round-coordinator.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
 import { encodeWeights } from '../../../core/wire/weights-codec.ts';
-import { weightManifest } from '../../../core/model/manifest.ts';
+import { tinyJob, updateMetrics } from './tiny-job.ts';
 import { privacySpent } from '../../../core/privacy/rdp-accountant.ts';
 
-const MODEL = {
-  name: 'tiny',
-  inputShape: [2, 2, 1] as [number, number, number],
-  numClasses: 2,
-  layers: [
-    { type: 'flatten' as const },
-    { type: 'dense' as const, units: 2, activation: 'softmax' as const },
-  ],
-};
-const manifest = weightManifest(MODEL);
-const weights = (v: number) =>
-  manifest.map((t) => new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(v));
-const metrics = {
-  loss: 1,
-  accuracy: 0.5,
-  testLoss: null,
-  testAccuracy: null,
-  samplesPerSec: 1,
-  durationMs: 1,
-};
-const dataset = {
-  inputShape: [2, 2, 1] as [number, number, number],
-  numClasses: 2,
-  classCounts: [],
-  trainSamples: 10,
-  testSamples: 0,
-};
-const backend = { backend: 'cpu', device: 't', notes: [] };
+const { model: MODEL, manifest, weights, dataset, backend } = tinyJob(2, 2, 2);
+const metrics = updateMetrics;
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 /** A socket that records what the hub sends it (event, round, job:end reason). */

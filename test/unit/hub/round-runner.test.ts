@@ -5,36 +5,11 @@ import { JobRunner, type FederationSocket } from '../../../hub/rounds/round-coor
 import type { HubEvaluator } from '../../../hub/eval/hub-evaluator.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
 import { encodeWeights } from '../../../core/wire/weights-codec.ts';
-import { weightManifest } from '../../../core/model/manifest.ts';
+import { tinyJob, updateMetrics } from './tiny-job.ts';
 import type { RoundRecord } from '../../../core/wire/protocol.ts';
 
-const MODEL = {
-  name: 'tiny',
-  inputShape: [4, 4, 1] as [number, number, number],
-  numClasses: 3,
-  layers: [
-    { type: 'flatten' as const },
-    { type: 'dense' as const, units: 3, activation: 'softmax' as const },
-  ],
-};
-const manifest = weightManifest(MODEL);
-const weights = (v: number) =>
-  manifest.map((t) => new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(v));
-const metrics = {
-  loss: 1,
-  accuracy: 0.5,
-  testLoss: null,
-  testAccuracy: null,
-  samplesPerSec: 1,
-  durationMs: 1,
-};
-const dataset = {
-  inputShape: [4, 4, 1] as [number, number, number],
-  numClasses: 3,
-  classCounts: [],
-  trainSamples: 10,
-  testSamples: 0,
-};
+const { model: MODEL, manifest, weights, dataset } = tinyJob(4, 4, 3);
+const metrics = updateMetrics;
 
 /** A socket that records what the hub sends it, in one log shared by all. */
 function fakeSocket(id: string, log: string[]): FederationSocket {
