@@ -174,7 +174,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   io = new Server(server, {
     transports: ['websocket'],
     maxHttpBufferSize: frameLimit,
-    parser: socketParser(HUB_MAX_ATTACHMENTS),
+    // A packet's attachments together: one model-sized update plus small fields, never many frames' worth.
+    parser: socketParser(HUB_MAX_ATTACHMENTS, () => frameLimit + FRAME_MARGIN),
     serveClient: false,
     pingInterval: 10_000,
     pingTimeout: 20_000,

@@ -22,11 +22,32 @@ export const HUB_MAX_ATTACHMENTS = 4 * (MAX_DEGREE + 2);
 /** What the hub may send a participant in one packet: a key per round member, four fields per neighbour. */
 export const PARTICIPANT_MAX_ATTACHMENTS = 4 * MAX_PARTICIPANTS + 16;
 
-/** A parser for socket.io's `parser` option (server or client) allowing `maxAttachments` per packet. */
-export function socketParser(maxAttachments: number) {
+/**
+ * A parser for socket.io's `parser` option (server or client) allowing `maxAttachments` per packet
+ * and, when `maxPacketBytes` is given, at most that many bytes of attachments in one packet (each
+ * frame is already bounded by the transport, but many frames of one packet add up): a larger packet
+ * is refused as malformed, which closes the connection.
+ */
+export function socketParser(maxAttachments: number, maxPacketBytes?: () => number) {
   class SizedDecoder extends Decoder {
+    private attachmentBytes = 0;
     constructor() {
       super({ maxAttachments });
+      this.on('decoded', () => {
+        this.attachmentBytes = 0;
+      });
+    }
+    override add(obj: unknown): void {
+      if (typeof obj === 'string') this.attachmentBytes = 0;
+      else if (maxPacketBytes) {
+        const size = (obj as { byteLength?: number } | null)?.byteLength ?? 0;
+        this.attachmentBytes += size;
+        const limit = maxPacketBytes();
+        if (this.attachmentBytes > limit) {
+          throw new Error(`a packet's binary attachments exceed ${limit} bytes`);
+        }
+      }
+      super.add(obj);
     }
   }
   return { protocol, PacketType, Encoder, Decoder: SizedDecoder };

@@ -64,4 +64,32 @@ describe('socket.io parser sized for secure aggregation', () => {
     expect(HUB_MAX_ATTACHMENTS).toBeLessThan(1000);
     expect(PARTICIPANT_MAX_ATTACHMENTS).toBeGreaterThanOrEqual(10_000);
   });
+
+  it("refuses a packet whose attachments together exceed the hub's bound, and takes one within it", async () => {
+    const http = createServer();
+    const server = new Server(http, {
+      transports: ['websocket'],
+      parser: socketParser(HUB_MAX_ATTACHMENTS, () => 1000),
+    });
+    const got: number[] = [];
+    const closed = new Promise<string>((resolve) =>
+      server.on('connection', (s) => {
+        s.on('up', (parts: Uint8Array[]) => got.push(parts.length));
+        s.on('disconnect', (reason) => resolve(reason));
+      }),
+    );
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const { port } = http.address() as AddressInfo;
+    const client: Socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+    closers.push(() => {
+      client.close();
+      void server.close();
+    });
+    await new Promise<void>((r) => client.on('connect', () => r()));
+    client.emit('up', [new Uint8Array(400), new Uint8Array(400)]); // 800 bytes: within
+    for (let i = 0; i < 200 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    client.emit('up', [new Uint8Array(400), new Uint8Array(400), new Uint8Array(400)]); // 1,200: over
+    expect(await closed).toBe('forced close'); // the hub drops the connection that sent it
+    expect(got).toEqual([2]);
+  });
 });
