@@ -8,6 +8,7 @@ import { minParticipantsFor } from '../core/unify/byzantine.ts';
 import { UNIFY_METHODS, type Update, type UnifyMethod } from '../core/unify/types.ts';
 import { weightManifest } from '../core/model/manifest.ts';
 import { PAPER_CNN, type ModelSpec } from '../core/model/spec.ts';
+import { mulberry32 } from '../core/model/random.ts';
 
 /** One measured (K, method) pair. */
 export interface UnifySpeedResult {
@@ -24,18 +25,6 @@ export interface UnifySpeedResult {
 
 /** Methods whose cost grows as K² · P: measured only up to `quadraticMax` participants unless named. */
 export const QUADRATIC_METHODS: readonly UnifyMethod[] = ['krum', 'multi-krum', 'bulyan'];
-
-/** Deterministic uniform [0, 1) numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A dense model of about `params` parameters (28×28×1 → `units` ReLU → 10 softmax, 795·units + 10
@@ -61,7 +50,7 @@ export function randomUpdates(
   k: number,
   seed: number,
 ): { global: Float32Array[]; updates: Update[] } {
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const shapes = weightManifest(model).map((t) => t.shape.reduce((a, b) => a * b, 1));
   const global = shapes.map((n) => Float32Array.from({ length: n }, () => (next() - 0.5) * 0.2));
   const updates = Array.from({ length: k }, () => ({

@@ -5,6 +5,7 @@
  * Pure functions over plain arrays.
  */
 import type { LoadedData } from './types.ts';
+import { mulberry32 } from '../model/random.ts';
 
 /** One attack, parsed. */
 export type Attack =
@@ -51,14 +52,7 @@ export function parseAttack(text: string): Attack {
 
 /** Standard normal samples from a seeded generator (Box-Muller over mulberry32). */
 function gaussianSource(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   return () => Math.sqrt(-2 * Math.log(uniform() || 1e-12)) * Math.cos(2 * Math.PI * uniform());
 }
 

@@ -4,18 +4,10 @@ import { nthElement, selectTwo, selectValue } from '../../../../core/unify/selec
 import { median, trimmedMeanByCount } from '../../../../core/unify/order-stats.ts';
 import { unify } from '../../../../core/unify/unify.ts';
 import type { Update } from '../../../../core/unify/types.ts';
+import { mulberry32 } from '../../../../core/model/random.ts';
 
-/** Deterministic uniform [0, 1) numbers (mulberry32) for inputs larger than fast-check should shrink. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) numbers for inputs larger than fast-check should shrink. */
+const rng = mulberry32;
 
 /** K updates of one tensor of P values drawn by `draw` (ties are common when `draw` picks from few values). */
 function randomUpdates(k: number, p: number, draw: () => number): Update[] {
