@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { migrate } from './migrations.ts';
 import { RoundStore } from './round-store.ts';
 import { AuditLog, type AuditHead } from './audit-log.ts';
+import type { AuditRow } from './audit-chain.ts';
 import { keyFingerprint } from '../../core/crypto/identity.ts';
 import { cleanText } from '../../core/wire/clean-text.ts';
 import { OptimizerStore } from './optimizer-store.ts';
@@ -421,14 +422,7 @@ export class Store {
   auditEntries(jobId: string | null, limit = 1000): AuditEntry[] {
     const rows = this.db
       .prepare(`SELECT * FROM (SELECT * FROM audit WHERE job_id IS ? ORDER BY id DESC LIMIT ?) ORDER BY id`)
-      .all(jobId, limit) as {
-      id: number;
-      ts: string;
-      job_id: string | null;
-      actor: string;
-      action: string;
-      detail: string;
-    }[];
+      .all(jobId, limit) as AuditRow[];
     return rows.map((r) => ({
       id: r.id,
       ts: r.ts,
