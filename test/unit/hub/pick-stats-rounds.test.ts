@@ -5,25 +5,15 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../../hub/db/store.ts';
 import { HubEvents, HubLogger } from '../../../hub/hub-events.ts';
-import { JobRunner, type FederationSocket } from '../../../hub/rounds/round-coordinator.ts';
+import { JobRunner } from '../../../hub/rounds/round-coordinator.ts';
 import { createCollector, PICK_STATS_MAX_PARTICIPANTS } from '../../../hub/rounds/unification.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
 import { decodeWeights, encodeWeights } from '../../../core/wire/weights-codec.ts';
-import { tinyJob, updateMetrics } from './tiny-job.ts';
+import { fakeSocket, tinyJob, updateMetrics } from './tiny-job.ts';
 
 const { model: MODEL, manifest, dataset, backend } = tinyJob(2, 1, 2);
 const metrics = updateMetrics;
 const tick = () => new Promise((r) => setTimeout(r, 5));
-
-function fakeSocket(id: string): FederationSocket {
-  return {
-    id,
-    data: {},
-    emit: () => true,
-    join: () => undefined,
-    disconnect: () => undefined,
-  } as unknown as FederationSocket;
-}
 
 /** A runner for a job with `spec` fields, participants a and b ready; returns the ids in a, b order. */
 async function startJob(store: Store, fields: Record<string, unknown>) {

@@ -5,29 +5,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../../hub/db/store.ts';
 import { HubEvents, HubLogger } from '../../../hub/hub-events.ts';
-import { JobRunner, type FederationSocket } from '../../../hub/rounds/round-coordinator.ts';
+import { JobRunner } from '../../../hub/rounds/round-coordinator.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
 import { encodeWeights } from '../../../core/wire/weights-codec.ts';
-import { tinyJob, updateMetrics } from './tiny-job.ts';
+import { fakeSocket, tinyJob, updateMetrics } from './tiny-job.ts';
 import { privacySpent } from '../../../core/privacy/rdp-accountant.ts';
 
 const { model: MODEL, manifest, weights, dataset, backend } = tinyJob(2, 2, 2);
 const metrics = updateMetrics;
 const tick = () => new Promise((r) => setTimeout(r, 5));
-
-/** A socket that records what the hub sends it (event, round, job:end reason). */
-function fakeSocket(id: string, log: string[]): FederationSocket {
-  return {
-    id,
-    data: {},
-    emit: (event: string, msg: { round?: number; reason?: string }) => {
-      log.push(`${id} ${event}${msg?.round ? ` ${msg.round}` : ''}${msg?.reason ? ` ${msg.reason}` : ''}`);
-      return true;
-    },
-    join: () => undefined,
-    disconnect: () => undefined,
-  } as unknown as FederationSocket;
-}
 
 const eps = (z: number, steps: number) =>
   privacySpent({ noiseMultiplier: z, sampleRate: 1, steps, delta: 1e-5 }).epsilon;
@@ -55,7 +41,15 @@ describe('hub: a DP job stops when its privacy budget is spent', () => {
     const log: string[] = [];
     const ids = ['a', 'b'].map((name) => {
       const p = store!.upsertParticipant({ jobId: job.id, inviteId: `i-${name}`, instanceId: name, name });
-      runner.attach(p.id, name, fakeSocket(name, log));
+      runner.attach(
+        p.id,
+        name,
+        fakeSocket(name, (event, msg) =>
+          log.push(
+            `${name} ${event}${msg?.round ? ` ${msg.round}` : ''}${msg?.reason ? ` ${msg.reason}` : ''}`,
+          ),
+        ),
+      );
       runner.ready(p.id, { dataset, backend });
       return p.id;
     });

@@ -1,52 +1,28 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../../hub/db/store.ts';
 import { HubEvents, HubLogger } from '../../../hub/hub-events.ts';
-import { JobRunner, type FederationSocket } from '../../../hub/rounds/round-coordinator.ts';
+import { JobRunner } from '../../../hub/rounds/round-coordinator.ts';
 import { pacedSend } from '../../../hub/rounds/participant-conns.ts';
 import { Throttle } from '../../../hub/rounds/round-status.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
+import { fakeSocket, tinyJob, type SentMsg } from './tiny-job.ts';
 
-const MODEL = {
-  name: 'tiny',
-  inputShape: [4, 4, 1] as [number, number, number],
-  numClasses: 3,
-  layers: [
-    { type: 'flatten' as const },
-    { type: 'dense' as const, units: 3, activation: 'softmax' as const },
-  ],
-};
-const ready = {
-  dataset: {
-    inputShape: [4, 4, 1] as [number, number, number],
-    numClasses: 3,
-    classCounts: [],
-    trainSamples: 10,
-    testSamples: 0,
-  },
-  backend: { backend: 'cpu', device: 't', notes: [] },
-};
+const { model: MODEL, dataset, backend } = tinyJob(4, 4, 3);
+const ready = { dataset, backend };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Sent {
   to: string;
   event: string;
-  msg: { round?: number; ready?: number };
+  msg: SentMsg;
 }
 
-/** A socket that records what the hub sends it. */
-function fakeSocket(id: string, sent: Sent[], connected = true): FederationSocket {
-  return {
-    id,
-    connected,
-    data: {},
-    emit: (event: string, msg: Sent['msg']) => {
-      sent.push({ to: id, event, msg });
-      return true;
-    },
-    join: () => undefined,
-    disconnect: () => undefined,
-  } as unknown as FederationSocket;
-}
+/** An onEmit that records each event sent to socket `to`. */
+const record =
+  (sent: Sent[], to: string) =>
+  (event: string, msg: SentMsg): void => {
+    sent.push({ to, event, msg });
+  };
 
 function runnerFor(store: Store, spec: Record<string, unknown>) {
   const job = store.createJob(jobSpecSchema.parse({ model: MODEL, ...spec }));
@@ -60,7 +36,7 @@ function runnerFor(store: Store, spec: Record<string, unknown>) {
 
 function join(store: Store, runner: JobRunner, jobId: string, name: string, sent: Sent[]): string {
   const p = store.upsertParticipant({ jobId, inviteId: `i-${name}`, instanceId: name, name });
-  runner.attach(p.id, name, fakeSocket(`s-${name}`, sent));
+  runner.attach(p.id, name, fakeSocket(`s-${name}`, record(sent, `s-${name}`), true));
   expect(runner.ready(p.id, ready)).toEqual({ ok: true });
   return p.id;
 }
@@ -68,7 +44,10 @@ function join(store: Store, runner: JobRunner, jobId: string, name: string, sent
 describe('paced broadcasts carry each participant id with its socket', () => {
   it('calls send once per connected target with that target’s id, skipping closed sockets', async () => {
     const sent: Sent[] = [];
-    const targets = ['a', 'b', 'c'].map((id) => ({ id, socket: fakeSocket(`s-${id}`, sent, id !== 'b') }));
+    const targets = ['a', 'b', 'c'].map((id) => ({
+      id,
+      socket: fakeSocket(`s-${id}`, record(sent, `s-${id}`), id !== 'b'),
+    }));
     const seen: string[] = [];
     await pacedSend(targets, (socket, id) => seen.push(`${id}@${socket.id}`));
     expect(seen).toEqual(['a@s-a', 'c@s-c']);

@@ -1,29 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../../hub/db/store.ts';
 import { HubEvents, HubLogger } from '../../../hub/hub-events.ts';
-import { JobRunner, type FederationSocket } from '../../../hub/rounds/round-coordinator.ts';
+import { JobRunner } from '../../../hub/rounds/round-coordinator.ts';
 import type { HubEvaluator } from '../../../hub/eval/hub-evaluator.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
 import { encodeWeights } from '../../../core/wire/weights-codec.ts';
-import { tinyJob, updateMetrics } from './tiny-job.ts';
+import { fakeSocket, logRounds, tinyJob, updateMetrics } from './tiny-job.ts';
 import type { RoundRecord } from '../../../core/wire/protocol.ts';
 
 const { model: MODEL, manifest, weights, dataset } = tinyJob(4, 4, 3);
 const metrics = updateMetrics;
-
-/** A socket that records what the hub sends it, in one log shared by all. */
-function fakeSocket(id: string, log: string[]): FederationSocket {
-  return {
-    id,
-    data: {},
-    emit: (event: string, msg: { round?: number }) => {
-      log.push(`${id} ${event}${msg?.round ? ` ${msg.round}` : ''}`);
-      return true;
-    },
-    join: () => undefined,
-    disconnect: () => undefined,
-  } as unknown as FederationSocket;
-}
 
 /** An evaluator whose answers the test releases by hand. */
 function heldEvaluator(log: string[]) {
@@ -66,7 +52,7 @@ describe('round runner: hub evaluation off the critical path', () => {
     );
     const ids = ['a', 'b'].map((name) => {
       const p = store!.upsertParticipant({ jobId: job.id, inviteId: `i-${name}`, instanceId: name, name });
-      runner.attach(p.id, name, fakeSocket(name, log));
+      runner.attach(p.id, name, fakeSocket(name, logRounds(log, name)));
       expect(runner.ready(p.id, { dataset, backend: { backend: 'cpu', device: 't', notes: [] } })).toEqual({
         ok: true,
       });
@@ -134,7 +120,7 @@ describe('round runner: participant sampling', () => {
     const ids: string[] = [];
     for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {
       const p = store.upsertParticipant({ jobId: job.id, inviteId: `i-${name}`, instanceId: name, name });
-      runner.attach(p.id, name, fakeSocket(name, log));
+      runner.attach(p.id, name, fakeSocket(name, logRounds(log, name)));
       runner.ready(p.id, { dataset, backend: { backend: 'cpu', device: 't', notes: [] } });
       ids.push(p.id);
     }

@@ -26,16 +26,10 @@ import {
 import type { FederationServerEvents } from '../../../core/wire/protocol.ts';
 import { secAggRoundSchema, type SecAggKeys, type SecAggRound } from '../../../core/wire/secagg-protocol.ts';
 import { SecAggSession } from '../../../hub/privacy/secagg-session.ts';
+import { updateMetrics } from './tiny-job.ts';
 
 const IDS = ['p0', 'p1', 'p2'];
-const METRICS = {
-  loss: 1,
-  accuracy: 0.5,
-  testLoss: null,
-  testAccuracy: null,
-  samplesPerSec: 1,
-  durationMs: 1,
-};
+const METRICS = updateMetrics;
 type Push = 'secagg:neighbours' | 'secagg:inbox' | 'secagg:survivors' | 'secagg:reveal';
 type PushMsg<E extends Push> = Parameters<FederationServerEvents[E]>[0];
 /** What a hub-in-the-middle (or a lossy link) does to a push on its way to `to`; null: lost. */

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../../hub/db/store.ts';
 import { HubEvents, HubLogger } from '../../../hub/hub-events.ts';
-import { JobRunner, type FederationSocket } from '../../../hub/rounds/round-coordinator.ts';
+import { JobRunner } from '../../../hub/rounds/round-coordinator.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
 import { decodeWeights, encodeWeights } from '../../../core/wire/weights-codec.ts';
-import { tinyJob, updateMetrics } from './tiny-job.ts';
+import { fakeSocket, logRounds, tinyJob, updateMetrics } from './tiny-job.ts';
 
 const { model: MODEL, manifest, weights, dataset, backend } = tinyJob(2, 2, 2);
 const metrics = updateMetrics;
@@ -19,19 +19,6 @@ async function until(done: () => boolean, what: string): Promise<void> {
     if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
     await tick();
   }
-}
-
-function fakeSocket(id: string, log: string[]): FederationSocket {
-  return {
-    id,
-    data: {},
-    emit: (event: string, msg: { round?: number }) => {
-      log.push(`${id} ${event}${msg?.round ? ` ${msg.round}` : ''}`);
-      return true;
-    },
-    join: () => undefined,
-    disconnect: () => undefined,
-  } as unknown as FederationSocket;
 }
 
 /** A runner over `store` with participants a and b connected and ready. */
@@ -48,7 +35,7 @@ async function runnerWith(
   );
   const ids = ['a', 'b'].map((name) => {
     const p = store.upsertParticipant({ jobId, inviteId: `i-${name}`, instanceId: name, name });
-    runner.attach(p.id, name, fakeSocket(name, log));
+    runner.attach(p.id, name, fakeSocket(name, logRounds(log, name)));
     runner.ready(p.id, { dataset, backend });
     return p.id;
   });

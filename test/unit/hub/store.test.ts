@@ -4,16 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../../hub/db/store.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
+import { updateMetrics } from './tiny-job.ts';
 
 const spec = jobSpecSchema.parse({ name: 'store test', rounds: 4 });
-const metrics = {
-  loss: 1,
-  accuracy: 0.5,
-  testLoss: null,
-  testAccuracy: null,
-  samplesPerSec: 1,
-  durationMs: 1,
-};
+const metrics = updateMetrics;
 
 describe('Store', () => {
   const dirs: string[] = [];

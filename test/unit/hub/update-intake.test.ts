@@ -4,16 +4,10 @@ import { Roster } from '../../../hub/rounds/roster.ts';
 import { createStrategy, type RoundHooks } from '../../../hub/rounds/strategy.ts';
 import { jobSpecSchema } from '../../../core/wire/job-spec.ts';
 import type { RoundUpdate } from '../../../core/wire/protocol.ts';
+import { updateMetrics } from './tiny-job.ts';
 
 const spec = jobSpecSchema.parse({ name: 'j', rounds: 3 });
-const metrics = {
-  loss: 1,
-  accuracy: 0.5,
-  testLoss: null,
-  testAccuracy: null,
-  samplesPerSec: 1,
-  durationMs: 1,
-};
+const metrics = updateMetrics;
 const msg = (round: number, bytes = 8): RoundUpdate => ({
   jobId: 'job',
   round,
