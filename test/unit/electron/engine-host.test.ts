@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BridgeEvent, ParticipantState } from '../../../core/wire/bridge.ts';
 import { createEngineHost } from '../../../electron/engine-host.ts';
 import { serveEngine, type ServableEngine } from '../../../electron/engine-server.ts';
-import type { ChildChannel, ParentChannel } from '../../../electron/process-rpc.ts';
+import { memoryPort } from './memory-port.ts';
 import { initialState } from '../../../core/participant/state.ts';
 
 const idle: ParticipantState = initialState(false);
@@ -36,23 +36,11 @@ function fakeEngine() {
   return { engine, calls, emit: (e: BridgeEvent) => listeners.forEach((l) => l(e)) };
 }
 
-/** Both ends of a utility process in memory; messages are structured-cloned like the real port. */
+/** Both ends of a utility process in memory, the engine served on the parent's end. */
 function memoryProcess(engine: ServableEngine) {
-  const toChild = new Set<(m: unknown) => void>();
-  const toParent = new Set<(m: unknown) => void>();
-  const exits = new Set<(code: number) => void>();
-  const parent: ParentChannel = {
-    postMessage: (m) => queueMicrotask(() => toParent.forEach((l) => l(structuredClone(m)))),
-    onMessage: (l) => void toChild.add(l),
-  };
-  const child: ChildChannel = {
-    postMessage: (m) => queueMicrotask(() => toChild.forEach((l) => l(structuredClone(m)))),
-    onMessage: (l) => void toParent.add(l),
-    onExit: (l) => void exits.add(l),
-    kill: () => exits.forEach((l) => l(0)),
-  };
+  const { parent, child, exit } = memoryPort();
   serveEngine(parent, engine);
-  return { child, crash: (code: number) => exits.forEach((l) => l(code)) };
+  return { child, crash: exit };
 }
 
 describe('engine host ↔ engine process', () => {

@@ -15,7 +15,7 @@ import {
   serveKeyRelay,
   type SafeStorageLike,
 } from '../../../electron/key-relay.ts';
-import type { ChildChannel, ParentChannel } from '../../../electron/process-rpc.ts';
+import { memoryPort } from './memory-port.ts';
 import { FakeHub, fakeRuntime } from '../core/participant/fakes.ts';
 
 const dirs: string[] = [];
@@ -37,25 +37,13 @@ function fakeSafeStorage(backend = 'gnome_libsecret', available = true): SafeSto
   };
 }
 
-/** Main's end and the utility process's end of one port. */
-function memoryPort(): { child: ChildChannel; parent: ParentChannel; warnings: string[] } {
-  const toChild = new Set<(m: unknown) => void>();
-  const toParent = new Set<(m: unknown) => void>();
-  const parent: ParentChannel = {
-    postMessage: (m) => queueMicrotask(() => toParent.forEach((l) => l(structuredClone(m)))),
-    onMessage: (l) => void toChild.add(l),
-  };
-  const child: ChildChannel = {
-    postMessage: (m) => queueMicrotask(() => toChild.forEach((l) => l(structuredClone(m)))),
-    onMessage: (l) => void toParent.add(l),
-    onExit: () => undefined,
-    kill: () => undefined,
-  };
-  return { child, parent, warnings: [] };
+/** Main's end and the utility process's end of one port, and the relay's warnings. */
+function relayPort(): ReturnType<typeof memoryPort> & { warnings: string[] } {
+  return { ...memoryPort(), warnings: [] };
 }
 
 function relay(storage: SafeStorageLike) {
-  const port = memoryPort();
+  const port = relayPort();
   serveKeyRelay(port.child, storage, (m) => port.warnings.push(m));
   return { protector: relayKeyProtector(port.parent, 2_000), ...port };
 }
@@ -84,7 +72,7 @@ describe('keychain relay (main ↔ engine process)', () => {
   });
 
   it('refuses a malformed request with a warning in main and leaves other messages to their owners', async () => {
-    const port = memoryPort();
+    const port = relayPort();
     const seen: unknown[] = [];
     port.parent.onMessage((m) => seen.push(m));
     serveKeyRelay(port.child, fakeSafeStorage(), (m) => port.warnings.push(m));
