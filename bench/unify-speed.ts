@@ -44,19 +44,32 @@ export function denseModelOf(params: number): ModelSpec {
   };
 }
 
-/** K updates of `model`: a shared random global model plus small per-update random changes. */
+/**
+ * K updates of `model`: a shared random global model plus small per-update random changes. With
+ * `shared`, each update's tensors are views of one SharedArrayBuffer, as the hub decodes them (the
+ * values are the same either way).
+ */
 export function randomUpdates(
   model: ModelSpec,
   k: number,
   seed: number,
+  shared = false,
 ): { global: Float32Array[]; updates: Update[] } {
   const next = mulberry32(seed);
   const shapes = weightManifest(model).map((t) => t.shape.reduce((a, b) => a * b, 1));
+  const total = shapes.reduce((a, b) => a + b, 0);
   const global = shapes.map((n) => Float32Array.from({ length: n }, () => (next() - 0.5) * 0.2));
-  const updates = Array.from({ length: k }, () => ({
-    weights: global.map((g) => g.map((v) => v + (next() - 0.5) * 0.01)),
-    samples: 1 + Math.floor(next() * 1000),
-  }));
+  const updates = Array.from({ length: k }, () => {
+    const buffer = shared ? new SharedArrayBuffer(4 * total) : null;
+    let at = 0;
+    const weights = global.map((g) => {
+      const w = buffer ? new Float32Array(buffer, 4 * at, g.length) : new Float32Array(g.length);
+      at += g.length;
+      for (let i = 0; i < g.length; i++) w[i] = g[i] + (next() - 0.5) * 0.01;
+      return w;
+    });
+    return { weights, samples: 1 + Math.floor(next() * 1000) };
+  });
   return { global, updates };
 }
 
@@ -64,8 +77,9 @@ export function randomUpdates(
 export function randomPaperCnnUpdates(
   k: number,
   seed: number,
+  shared = false,
 ): { global: Float32Array[]; updates: Update[] } {
-  return randomUpdates(PAPER_CNN, k, seed);
+  return randomUpdates(PAPER_CNN, k, seed, shared);
 }
 
 const medianOf = (xs: number[]) => {

@@ -13,6 +13,7 @@ import {
   type UnifySpeedResult,
 } from '../../bench/unify-speed.ts';
 import { paramCount } from '../../core/model/manifest.ts';
+import { startOrderStatThreads } from '../../core/unify-threads/order-stat-threads.ts';
 import type { UnifyMethod } from '../../core/unify/types.ts';
 import { formatTable } from '../simulate/writers.ts';
 import { methodList, positiveInt } from '../options.ts';
@@ -54,6 +55,7 @@ interface BenchUnifyFlags {
   seed: number;
   maxByzantine: number;
   quadraticMax: number;
+  threads?: number;
   json: boolean;
 }
 
@@ -90,8 +92,13 @@ export function registerBenchUnify(bench: Command): void {
       positiveInt('--quadratic-max'),
       100,
     )
+    .option(
+      '--threads <n>',
+      'threads for median and trimmed-mean, as the hub runs them (default: one per core, at most 8; 1 = this thread only)',
+      positiveInt('--threads'),
+    )
     .option('--json', 'print the results as JSON on the last line', false)
-    .action((o: BenchUnifyFlags) => {
+    .action(async (o: BenchUnifyFlags) => {
       const out = o.json
         ? (s: string) => process.stderr.write(s + '\n')
         : (s: string) => process.stdout.write(s + '\n');
@@ -105,6 +112,8 @@ export function registerBenchUnify(bench: Command): void {
           );
         }
       }
+      // The hub's order-statistic threads, reading the updates in shared memory as the hub keeps them.
+      const pool = await startOrderStatThreads({ threads: o.threads });
       const results: UnifySpeedResult[] = [];
       const skippedRows: string[][] = [];
       for (const model of models) {
@@ -112,8 +121,8 @@ export function registerBenchUnify(bench: Command): void {
         const what = model ? `${model.name} (${paramCount(model)} parameters)` : 'paper-CNN';
         process.stderr.write(`generating ${largest} random ${what} updates (seed ${o.seed})…\n`);
         const { global, updates } = model
-          ? randomUpdates(model, largest, o.seed)
-          : randomPaperCnnUpdates(largest, o.seed);
+          ? randomUpdates(model, largest, o.seed, true)
+          : randomPaperCnnUpdates(largest, o.seed, true);
         const params = global.reduce((n, t) => n + t.length, 0);
         for (const k of o.participants) {
           const { run, skipped } = methodsFor(k, o.methods, o.quadraticMax, o.maxByzantine);
@@ -140,7 +149,7 @@ export function registerBenchUnify(bench: Command): void {
         ),
       );
       out(
-        `${o.params ? 'dense models (28×28×1 → hidden ReLU → 10)' : 'paper CNN, 106,442 parameters'}; median of ${o.runs} call(s)${o.runs > 1 ? ' after one warm-up' : ''}; maxByzantine ${o.maxByzantine}; trimmed-mean β = 0.1; CPU ms = this process's user + system time.`,
+        `${o.params ? 'dense models (28×28×1 → hidden ReLU → 10)' : 'paper CNN, 106,442 parameters'}; median of ${o.runs} call(s)${o.runs > 1 ? ' after one warm-up' : ''}; maxByzantine ${o.maxByzantine}; trimmed-mean β = 0.1; median and trimmed-mean on ${pool.threads} thread(s); CPU ms = this process's user + system time (all its threads).`,
       );
       if (o.json) {
         process.stdout.write(
@@ -155,5 +164,6 @@ export function registerBenchUnify(bench: Command): void {
           ) + '\n',
         );
       }
+      await pool.close();
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startHub } from '../../hub/index.ts';
+import { startOrderStatThreads } from '../../core/unify-threads/order-stat-threads.ts';
 import { DEFAULT_MODEL_LIMITS } from '../../hub/operator/model-limits.ts';
 import { registerResetPassword } from './hub-reset-password.ts';
 
@@ -69,6 +70,11 @@ export function registerHub(program: Command): void {
         throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not ${flags.logLevel}.`);
       if (flags.insecure)
         console.error('WARNING: --insecure: no TLS. Use only for local tests; weights travel unencrypted.');
+      // Median and trimmed mean of large rounds on every core; the hub works without them.
+      const threads = await startOrderStatThreads().catch((err: Error) => {
+        console.error(`Order statistics stay on one thread: ${err.message}`);
+        return null;
+      });
       const hub = await startHub({
         dataDir: flags.dataDir,
         port,
@@ -102,6 +108,7 @@ export function registerHub(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
       await hub.close();
+      await threads?.close();
       console.log('hub closed');
     });
   // Options after `reset-password` are its own (both take --data-dir).

@@ -3,24 +3,70 @@
  * of a block of coordinates are first gathered into one scratch array (coordinate-major, so each
  * coordinate's K values are contiguous and stay in cache), then each coordinate's statistic comes
  * from branch-free quickselect (O(K) per coordinate) and one branch-free pass over its K values.
+ * Where a process registered threads (core/unify-threads/order-stat-threads.ts: the hub, `bench unify`), large calls
+ * are split over them by ranges of coordinates; the result is the same, value for value.
  */
 import { selectTwo, selectValue } from './select.ts';
 import { throwFirstNonFinite, UnifyError } from './validate.ts';
 import type { Update } from './types.ts';
 
+/** An order statistic taken at every coordinate: what a worker thread needs to compute it too. */
+export type OrderStat = { kind: 'median' } | { kind: 'trimmed'; trim: number };
+
+/** A reducer of one coordinate's K values at scratch[offset .. offset + K); it may reorder them. */
+export type Reduce = (scratch: Float32Array, offset: number) => number;
+
+/**
+ * Computes a statistic over all coordinates on several threads, or returns null to leave the call
+ * to this thread (too small, threads not ready, updates not in shared memory).
+ */
+export type ParallelOrderStats = (updates: Update[], stat: OrderStat) => Float32Array[] | null;
+
+let parallel: ParallelOrderStats | null = null;
+
+/** Registers (or with null removes) the multi-threaded path for median and trimmed mean. */
+export function setParallelOrderStats(p: ParallelOrderStats | null): void {
+  parallel = p;
+}
+
+/** The per-coordinate reducer of `stat` for k values (with its own scratch buffers). */
+export function reducerOf(stat: OrderStat, k: number): Reduce {
+  if (stat.kind === 'median') {
+    const mid = k >> 1;
+    const tmp = new Float32Array(k);
+    const stats = new Float64Array(3);
+    return (s, lo) => {
+      if (k === 1) return s[lo];
+      // Selection may reorder s[lo .. lo + k): that is allowed here.
+      if (k % 2 === 1) return selectValue(s, lo, k, mid, tmp);
+      const upper = selectValue(s, lo, k, mid, tmp, stats, false);
+      return (stats[0] + upper) / 2;
+    };
+  }
+  const { trim } = stat;
+  const keep = k - 2 * trim;
+  const work = new Float32Array(k);
+  const tmp = new Float32Array(k);
+  const found = new Float64Array(3);
+  return (s, lo) => {
+    if (trim === 0) {
+      let sum = 0;
+      for (let i = lo, e = lo + k; i < e; i++) sum += s[i];
+      return sum / keep;
+    }
+    selectTwo(s, lo, k, trim, k - 1 - trim, work, tmp, found);
+    return found[2] / keep;
+  };
+}
+
+/** `stat` at every coordinate: on the registered threads when they take the call, else here. */
+export function orderStat(updates: Update[], stat: OrderStat): Float32Array[] {
+  return parallel?.(updates, stat) ?? blockReduce(updates, reducerOf(stat, updates.length));
+}
+
 /** Coordinate-wise median (Yin et al. 2018, "Byzantine-Robust Distributed Learning", Def. 1); even k: mean of the two middle values. */
 export function median(updates: Update[]): Float32Array[] {
-  const k = updates.length;
-  const mid = k >> 1;
-  const tmp = new Float32Array(k);
-  const stats = new Float64Array(3);
-  return blockReduce(updates, (s, lo) => {
-    if (k === 1) return s[lo];
-    // Selection may reorder s[lo .. lo + k): that is allowed here.
-    if (k % 2 === 1) return selectValue(s, lo, k, mid, tmp);
-    const upper = selectValue(s, lo, k, mid, tmp, stats, false);
-    return (stats[0] + upper) / 2;
-  });
+  return orderStat(updates, { kind: 'median' });
 }
 
 /**
@@ -32,19 +78,7 @@ export function trimmedMeanByCount(updates: Update[], trim: number): Float32Arra
   if (!Number.isInteger(trim) || trim < 0 || 2 * trim >= k) {
     throw new UnifyError(`trimmed-mean: cannot cut ${trim} values at each end of ${k}`);
   }
-  const keep = k - 2 * trim;
-  const work = new Float32Array(k);
-  const tmp = new Float32Array(k);
-  const found = new Float64Array(3);
-  return blockReduce(updates, (s, lo) => {
-    if (trim === 0) {
-      let sum = 0;
-      for (let i = lo, e = lo + k; i < e; i++) sum += s[i];
-      return sum / keep;
-    }
-    selectTwo(s, lo, k, trim, k - 1 - trim, work, tmp, found);
-    return found[2] / keep;
-  });
+  return orderStat(updates, { kind: 'trimmed', trim });
 }
 
 /** Scratch size in floats: about 256 KiB, so a block of K-value columns stays in the L2 cache. */
@@ -54,24 +88,47 @@ const SCRATCH_FLOATS = 65536;
  * Calls `reduce(scratch, offset)` once per coordinate of every tensor, with that coordinate's K
  * values at scratch[offset .. offset + K). `reduce` may reorder them. Checks finiteness on the way.
  */
-export function blockReduce(
-  updates: Update[],
-  reduce: (scratch: Float32Array, offset: number) => number,
-): Float32Array[] {
-  const k = updates.length;
-  const block = Math.max(1, Math.min(256, Math.floor(SCRATCH_FLOATS / k)));
-  const scratch = new Float32Array(block * k);
+export function blockReduce(updates: Update[], reduce: Reduce): Float32Array[] {
+  const scratch = scratchFor(updates.length);
   return updates[0].weights.map((first, t) => {
-    const n = first.length;
-    const out = new Float32Array(n);
-    for (let start = 0; start < n; start += block) {
-      const len = Math.min(block, n - start);
-      // A NaN would break selection's invariants: stop before reducing this block.
-      if (!gatherBlock(updates, t, start, len, scratch)) throwFirstNonFinite(updates);
-      for (let j = 0; j < len; j++) out[start + j] = reduce(scratch, j * k);
-    }
+    const out = new Float32Array(first.length);
+    if (!reduceRange(updates, t, 0, first.length, out, scratch, reduce)) throwFirstNonFinite(updates);
     return out;
   });
+}
+
+/** Coordinates per block for k values: a block's K-value columns fill the scratch. */
+export function blockSize(k: number): number {
+  return Math.max(1, Math.min(256, Math.floor(SCRATCH_FLOATS / k)));
+}
+
+/** A scratch array for blocks of k-value columns. */
+export function scratchFor(k: number): Float32Array {
+  return new Float32Array(blockSize(k) * k);
+}
+
+/**
+ * Reduces coordinates [start, start + len) of tensor t into out[start .. start + len), a block at a
+ * time. Returns false (and stops) at a block holding a value that is not finite: a NaN would break
+ * selection's invariants, so nothing is reduced past it.
+ */
+export function reduceRange(
+  updates: Update[],
+  t: number,
+  start: number,
+  len: number,
+  out: Float32Array,
+  scratch: Float32Array,
+  reduce: Reduce,
+): boolean {
+  const k = updates.length;
+  const block = blockSize(k);
+  for (let from = start, end = start + len; from < end; from += block) {
+    const n = Math.min(block, end - from);
+    if (!gatherBlock(updates, t, from, n, scratch)) return false;
+    for (let j = 0; j < n; j++) out[from + j] = reduce(scratch, j * k);
+  }
+  return true;
 }
 
 /**

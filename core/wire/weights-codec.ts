@@ -203,8 +203,16 @@ export function readWeightsHeader(bytes: Uint8Array): WeightsHeader {
   return { version, dtype, tensors, payloadOffset, payloadLength, checksum };
 }
 
-/** Decodes a payload and checks it against the expected manifest: names, shapes, size, checksum, finite values. */
-export function decodeWeights(bytes: Uint8Array, expected: WeightManifest): Float32Array[] {
+/**
+ * Decodes a payload and checks it against the expected manifest: names, shapes, size, checksum,
+ * finite values. With `shared`, every tensor is a view of one SharedArrayBuffer (the hub's kept
+ * updates, which order-statistic threads read in place).
+ */
+export function decodeWeights(
+  bytes: Uint8Array,
+  expected: WeightManifest,
+  opts: { shared?: boolean } = {},
+): Float32Array[] {
   const header = readWeightsHeader(bytes);
   const { tensors, dtype, payloadOffset, payloadLength } = header;
   if (tensors.length !== expected.length) {
@@ -242,19 +250,29 @@ export function decodeWeights(bytes: Uint8Array, expected: WeightManifest): Floa
   }
   const payload = bytes.subarray(payloadOffset);
   if (crc32(payload) !== header.checksum) throw new WeightsCodecError('checksum mismatch: payload corrupted');
-  const out = readPayload(expected, dtype, payload);
+  const out = readPayload(expected, dtype, payload, opts.shared ? new SharedArrayBuffer(4 * count) : null);
   out.forEach((w, i) => assertFinite(expected[i].name, w));
   return out;
 }
 
-/** Copies each tensor out of the payload into its own Float32Array. */
-function readPayload(manifest: WeightManifest, dtype: WeightsDtype, payload: Uint8Array): Float32Array[] {
+/** Copies each tensor out of the payload into its own Float32Array, or into consecutive views of `shared`. */
+function readPayload(
+  manifest: WeightManifest,
+  dtype: WeightsDtype,
+  payload: Uint8Array,
+  shared: SharedArrayBuffer | null,
+): Float32Array[] {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   let pos = 0;
+  let at = 0;
   return manifest.map((spec) => {
-    const out = new Float32Array(elements(spec.shape));
+    const n = elements(spec.shape);
+    const out = shared ? new Float32Array(shared, 4 * at, n) : new Float32Array(n);
+    at += n;
     if (dtype === 'float32' && LITTLE_ENDIAN_HOST) {
-      new Uint8Array(out.buffer).set(payload.subarray(pos, pos + out.byteLength));
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(
+        payload.subarray(pos, pos + out.byteLength),
+      );
       pos += out.byteLength;
     } else if (dtype === 'float32') {
       for (let i = 0; i < out.length; i++, pos += 4) out[i] = view.getFloat32(pos, true);

@@ -1,5 +1,6 @@
 /**
- * Seeing attacks at round close, as a round hook: each update's distance from the global model
+ * Seeing attacks at round close, as a round hook that runs once the unified weights went out (the
+ * statistics change nothing in them, so participants do not wait for them): each update's distance from the global model
  * and from the round's median update (core/unify/update-stats.ts) is stored for the console,
  * outliers are logged as warnings, and the numbers go into the audit chain. It needs every update
  * of the round (keepUpdates); under secure aggregation the hub has none, and records nothing.
@@ -41,7 +42,7 @@ export async function updateStatsYielding(global: Float32Array[], updates: Updat
 export function outlierHooks(store: Store, log: HubLogger): RoundHooks {
   return {
     keepUpdates: true,
-    async afterAggregate(ctx, _result, kept) {
+    async afterUnified(ctx, kept) {
       if (!kept || kept.size === 0) return;
       const { jobId, round } = ctx;
       try {

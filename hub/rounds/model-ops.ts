@@ -33,7 +33,8 @@ export function jobModel(spec: JobSpec): JobModel {
     maxBytes: maxEncodedSize(manifest, 'float32'),
     initial: () => initialWeights(model, spec.seed),
     encode: (weights) => encodeWeights(manifest, weights, { dtype: 'float32' }),
-    decode: (bytes) => decodeWeights(bytes, manifest),
+    // Shared memory, so order-statistic threads read kept updates where they lie.
+    decode: (bytes) => decodeWeights(bytes, manifest, { shared: true }),
     unify: (method, updates, options) => unify(method, updates, options),
   };
 }

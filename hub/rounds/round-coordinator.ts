@@ -637,6 +637,7 @@ export class JobRunner {
       this.broadcast(readyIds, (socket) => socket.emit('round:unified', unified));
       if (r.evaluate) this.scoring.enqueue(r.round, closed.scored, closed.result.weights);
       this.publishRound(r.round);
+      void this.afterUnified(r);
       this.setJob({ statusDetail: `round ${r.round}: unified, waiting for participants' evaluations` });
       if (this.evalWaiting.size === 0) this.finishEvals();
       else
@@ -655,6 +656,24 @@ export class JobRunner {
         this.job.id,
       );
       this.end('failed', `round ${r.round} failed: ${(err as Error).message}`, null);
+    }
+  }
+
+  /** The observers of the kept updates, once the weights went out; the round record is republished with what they found. */
+  private async afterUnified(r: RoundState): Promise<void> {
+    if (!this.strategy.hooks.some((h) => h.afterUnified)) return;
+    try {
+      const errors = await this.strategy.unified(r.ctx, r.collector.kept());
+      for (const err of errors) {
+        this.deps.log.warn(
+          'rounds',
+          `round ${r.round}: update statistics failed: ${err.message}`,
+          this.job.id,
+        );
+      }
+      this.publishRound(r.round);
+    } catch {
+      // The hub closed its store while the observers ran (shutdown): there is no one left to tell.
     }
   }
 

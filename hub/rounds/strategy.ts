@@ -20,6 +20,9 @@
  *      │                              batch pass only for methods that need every value
  *      │  round:unified to every participant at once; checkpoint stored
  *      ▼
+ *   [hooks.afterUnified]              observers of the kept updates that do not change the weights
+ *      │                              (distances, outlier flags), after the weights went out
+ *      ▼
  *   evaluate (off the critical path)  compared methods unified and scored on the hub test set
  *                                     while the next round trains; the round record gets its hub
  *                                     accuracies when they are ready (round:changed)
@@ -89,6 +92,12 @@ export interface RoundHooks {
     result: MethodResult,
     kept: Map<string, Update> | null,
   ): void | Promise<void>;
+  /**
+   * After round:unified went out, off the round's critical path: findings about the kept updates
+   * that do not change the weights (per-update distances, outlier flags). Should yield to the event
+   * loop in long work; the next round may already be training.
+   */
+  afterUnified?(ctx: RoundContext, kept: Map<string, Update> | null): Promise<void>;
 }
 
 /** The steps a round runner calls, in order (see the diagram above). */
@@ -109,6 +118,8 @@ export interface RoundStrategy {
   collector(ctx: RoundContext, fallback: (keepUpdates: boolean) => UpdateCollector): UpdateCollector;
   /** The job method's weights from the collector, then the afterAggregate hooks (in order). */
   aggregate(ctx: RoundContext, collector: UpdateCollector): Promise<MethodResult>;
+  /** The afterUnified hooks (in order), once the weights went out; a failing hook does not stop the others. */
+  unified(ctx: RoundContext, kept: Map<string, Update> | null): Promise<Error[]>;
   readonly hooks: readonly RoundHooks[];
 }
 
@@ -151,6 +162,17 @@ export function createStrategy(hooks: RoundHooks[] = []): RoundStrategy {
       const result = collector.jobResult();
       for (const h of hooks) await h.afterAggregate?.(ctx, result, collector.kept());
       return result;
+    },
+    async unified(ctx, kept) {
+      const errors: Error[] = [];
+      for (const h of hooks) {
+        try {
+          await h.afterUnified?.(ctx, kept);
+        } catch (err) {
+          errors.push(err as Error);
+        }
+      }
+      return errors;
     },
   };
 }

@@ -4,7 +4,7 @@
  * unauthenticated socket cannot make the hub buffer much, updates are signed and their sample
  * claims bounded, refusals and outliers are recorded, participant strings are cleaned.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { generateIdentity, signChallenge } from '../../core/crypto/identity.ts';
 import { encodeWeights } from '../../core/wire/weights-codec.ts';
@@ -249,7 +249,15 @@ describe('trust: identity, signed updates and limits', () => {
     const values = [1, 1.1, 0.9, 1e6];
     for (const [i, s] of socks.entries()) expect((await sendUpdate(s, job.id, 1, values[i])).ok).toBe(true);
     await next(socks[0], 'round:unified');
-    const [r] = await op.request<RoundRecord[]>('GET', `/api/jobs/${job.id}/rounds`);
+    // The statistics are computed after the weights went out: the record gets them shortly after.
+    const r = await vi.waitFor(
+      async () => {
+        const [rec] = await op.request<RoundRecord[]>('GET', `/api/jobs/${job.id}/rounds`);
+        if (!rec.participants.some((p) => p.outlier !== undefined)) throw new Error('no statistics yet');
+        return rec;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     const byName = new Map(r.participants.map((p) => [p.name, p]));
     expect(byName.get('Org 4')?.outlier).toBe(true);
     expect(['Org 1', 'Org 2', 'Org 3'].map((n) => byName.get(n)?.outlier)).toEqual([false, false, false]);

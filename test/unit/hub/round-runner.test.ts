@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Store } from '../../../hub/db/store.ts';
 import { HubEvents, HubLogger } from '../../../hub/hub-events.ts';
 import { JobRunner } from '../../../hub/rounds/round-coordinator.ts';
@@ -92,6 +92,75 @@ describe('round runner: hub evaluation off the critical path', () => {
     ]);
     expect(r1.evalMs).toBeGreaterThanOrEqual(0);
     expect(changed.some((r) => r.round === 1 && r.hubAccuracy === 0.75)).toBe(true);
+    runner.stopTimers();
+  });
+});
+
+describe('round runner: update observers after the weights went out', () => {
+  let store: Store | null = null;
+  afterEach(() => store?.close());
+
+  it('sends round:unified while an afterUnified hook is still working, gives it the kept updates, then republishes the round', async () => {
+    store = new Store(':memory:');
+    const log: string[] = [];
+    const events = new HubEvents();
+    const changed: number[] = [];
+    events.on('round:changed', (r) => changed.push(r.round));
+    const spec = jobSpecSchema.parse({ name: 'observers', model: MODEL, rounds: 2 });
+    const job = store.createJob(spec);
+    let release: () => void = () => undefined;
+    const seen: string[][] = [];
+    const runner = new JobRunner(
+      {
+        store,
+        events,
+        log: new HubLogger(store, events, 'silent'),
+        evaluatorFor: () => null,
+        roundHooks: () => [
+          {
+            keepUpdates: true,
+            afterUnified: async (_ctx, kept) => {
+              log.push('observer start');
+              seen.push([...(kept?.keys() ?? [])].sort());
+              await new Promise<void>((resolve) => (release = resolve));
+              log.push('observer done');
+            },
+          },
+        ],
+      },
+      job,
+    );
+    const ids = ['a', 'b'].map((name) => {
+      const p = store!.upsertParticipant({ jobId: job.id, inviteId: `i-${name}`, instanceId: name, name });
+      runner.attach(p.id, name, fakeSocket(name, logRounds(log, name)));
+      runner.ready(p.id, { dataset, backend: { backend: 'cpu', device: 't', notes: [] } });
+      return p.id;
+    });
+    await tick();
+    for (const [i, id] of ids.entries()) {
+      const ack = await runner.update(id, {
+        jobId: job.id,
+        round: 1,
+        samples: 5,
+        metrics,
+        weights: new Uint8Array(encodeWeights(manifest, weights(i))),
+        signature: 'A'.repeat(86) + '==',
+      });
+      expect(ack.ok).toBe(true);
+    }
+    await tick();
+    expect(log).toContain('a round:unified 1');
+    expect(log).toContain('observer start');
+    expect(log).not.toContain('observer done');
+    expect(seen).toEqual([[...ids].sort()]);
+    const before = changed.filter((r) => r === 1).length;
+    release();
+    // The record goes out again (debounced) once the observer is done.
+    await vi.waitFor(() => expect(changed.filter((r) => r === 1).length).toBeGreaterThan(before), {
+      timeout: 5000,
+      interval: 20,
+    });
+    expect(log).toContain('observer done');
     runner.stopTimers();
   });
 });
