@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startHub, type Hub, type OperatorFile } from '../../hub/index.ts';
+import { startOrderStatThreads, type OrderStatThreads } from '../../core/unify-threads/order-stat-threads.ts';
 import type { JobSpecInput } from '../../core/wire/job-spec.ts';
 import type { UnifyMethod } from '../../core/unify/types.ts';
 import type { ServerOptimizerName } from '../../core/unify/server-optimizer.ts';
@@ -243,9 +244,12 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
   const elapsed = () => priorSec + (performance.now() - started) / 1000;
   const save = () => saveRunState(out, { ...state, priorSec: elapsed() });
   let hub: Hub | null = null;
+  let threads: OrderStatThreads | null = null;
   const children: ChildParticipant[] = [];
   let completed = false;
   try {
+    // As `fedunify hub` runs: median and trimmed mean of large rounds on every core.
+    threads = await startOrderStatThreads().catch(() => null);
     hub = await startHub({
       dataDir: paths.hub,
       port: state.hubPort ?? 0,
@@ -328,6 +332,7 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
   } finally {
     await killAll(children);
     await hub?.close();
+    await threads?.close();
     if (completed) clearRunState(out);
     else if (hub) save();
   }

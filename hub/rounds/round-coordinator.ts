@@ -83,6 +83,8 @@ export class JobRunner {
   private sending: Promise<void> = Promise.resolve();
   /** Round records to consoles, coalesced during intake and evals. */
   private readonly publisher = new RoundPublisher((round) => this.publishRecord(round));
+  /** The closed round's update observers while they run (afterUnified hooks). */
+  private observing: Promise<void> | null = null;
   /** job:roster to every connected participant while the job waits: at most one per interval, not one per join. */
   private readonly rosterNotice = new Throttle(() => this.sendRoster());
 
@@ -637,7 +639,11 @@ export class JobRunner {
       this.broadcast(readyIds, (socket) => socket.emit('round:unified', unified));
       if (r.evaluate) this.scoring.enqueue(r.round, closed.scored, closed.result.weights);
       this.publishRound(r.round);
-      void this.afterUnified(r);
+      const observing = this.afterUnified(r);
+      this.observing = observing;
+      void observing.then(() => {
+        if (this.observing === observing) this.observing = null;
+      });
       this.setJob({ statusDetail: `round ${r.round}: unified, waiting for participants' evaluations` });
       if (this.evalWaiting.size === 0) this.finishEvals();
       else
@@ -709,6 +715,13 @@ export class JobRunner {
       );
     } else if (n >= spec.rounds) {
       void this.complete(`all ${spec.rounds} rounds done`, 'round-limit');
+    } else if (this.observing) {
+      // The closed round's observers (outlier statistics) finish first, so the hub holds one
+      // round's updates at a time; participants are evaluating meanwhile.
+      const r = this.round;
+      void this.observing.then(() => {
+        if (this.round === r && this.isActive()) this.startRound(n + 1, resumed);
+      });
     } else {
       this.startRound(n + 1, resumed);
     }
@@ -716,6 +729,8 @@ export class JobRunner {
 
   /** Completes the job once the background evaluations are stored (the record is then final). */
   private async complete(detail: string, reason: JobEnd['reason']): Promise<void> {
+    // The last round's record gets its update statistics before the job ends.
+    if (this.observing) await this.observing;
     if (this.scoring.pending > 0) {
       this.setJob({ statusDetail: `${detail}; scoring the last rounds on the hub test set` });
       await this.scoring.drain();

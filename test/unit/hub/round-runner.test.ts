@@ -100,7 +100,7 @@ describe('round runner: update observers after the weights went out', () => {
   let store: Store | null = null;
   afterEach(() => store?.close());
 
-  it('sends round:unified while an afterUnified hook is still working, gives it the kept updates, then republishes the round', async () => {
+  it('sends round:unified while an afterUnified hook is still working, gives it the kept updates, republishes the round, and starts the next round after it', async () => {
     store = new Store(':memory:');
     const log: string[] = [];
     const events = new HubEvents();
@@ -153,6 +153,10 @@ describe('round runner: update observers after the weights went out', () => {
     expect(log).toContain('observer start');
     expect(log).not.toContain('observer done');
     expect(seen).toEqual([[...ids].sort()]);
+    // Evaluations in: round 2 still waits for the observer, so one round's updates are held at a time.
+    for (const id of ids) runner.evalReport(id, { round: 1, accuracy: 0.5, loss: 1, samples: 5 });
+    await tick();
+    expect(log).not.toContain('a round:start 2');
     const before = changed.filter((r) => r === 1).length;
     release();
     // The record goes out again (debounced) once the observer is done.
@@ -161,6 +165,8 @@ describe('round runner: update observers after the weights went out', () => {
       interval: 20,
     });
     expect(log).toContain('observer done');
+    await vi.waitFor(() => expect(log).toContain('a round:start 2'), { timeout: 5000, interval: 20 });
+    expect(log.indexOf('observer done')).toBeLessThan(log.indexOf('a round:start 2'));
     runner.stopTimers();
   });
 });
