@@ -34,7 +34,15 @@ export interface StepMessage {
 /** Worker → main. Gradients are of the slice's mean loss, in `vars` order. */
 export type WorkerReply =
   | { type: 'ready' }
-  | { type: 'grads'; id: number; grads: Float32Array[]; loss: number; correct: number }
+  | {
+      type: 'grads';
+      id: number;
+      grads: Float32Array[];
+      loss: number;
+      correct: number;
+      /** Bytes the worker's backend holds after the step (constant from step to step: no leak). */
+      bytes: number;
+    }
   | { type: 'error'; id: number | null; message: string };
 
 /** The plan with variables replaced by their index in `vars`; throws if a plan variable is not in `vars`. */

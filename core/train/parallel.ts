@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fastStep, type StepPlan } from './fast-step.ts';
 import { describePlan, type PlanMessage, type StepMessage, type WorkerReply } from './parallel-protocol.ts';
 
-type Grads = { grads: Float32Array[]; loss: number; correct: number };
+type Grads = { grads: Float32Array[]; loss: number; correct: number; bytes?: number };
 
 /** Worker threads for data-parallel training; whoever creates one closes it. */
 export interface TrainPool {

@@ -26,6 +26,7 @@ import type { Store } from '../db/store.ts';
 import type { HubLogger } from '../hub-events.ts';
 import type { JobManager } from '../rounds/job-manager.ts';
 import { TokenBucket } from '../rate-limit.ts';
+import { AddressFailures } from './address-failures.ts';
 import { ChallengeBook, handshake, refusal, type HandshakeContext } from './handshake.ts';
 import { admitUpdate, type AdmittedUpdate } from './update-admission.ts';
 import { formatFingerprint } from '../../core/crypto/identity.ts';
@@ -78,18 +79,22 @@ export function registerFederationHandlers(
     book: new ChallengeBook(),
     hubFingerprint: deps.hubFingerprint ?? '',
     attempts: new Map(),
+    failures: new AddressFailures(),
   };
   // One budget per invite across all its sockets, so reconnecting does not refill it.
   const inviteBuckets = new Map<string, TokenBucket>();
 
   nsp.use((socket, next) => {
     try {
-      const result = handshake(ctx, socket.handshake.auth);
+      const address = socket.handshake.address;
+      const result = handshake(ctx, socket.handshake.auth, address);
       if (result instanceof Error) {
-        const code = (result as Error & { data?: { code?: string } }).data?.code;
-        if (code !== 'auth-challenge') {
-          const inv = (result as Error & { data?: { code?: string } }).data;
-          log.warn('federation', `handshake refused (${inv?.code ?? 'error'}): ${result.message}`);
+        const data = (result as Error & { data?: { code?: string; quiet?: boolean } }).data;
+        if (data?.code !== 'auth-challenge' && !data?.quiet) {
+          log.warn(
+            'federation',
+            `handshake from ${address} refused (${data?.code ?? 'error'}): ${result.message}`,
+          );
         }
         return next(result);
       }

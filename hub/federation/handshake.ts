@@ -20,6 +20,7 @@ import {
 import type { Store } from '../db/store.ts';
 import { hashToken } from '../operator/operator-auth.ts';
 import { TokenBucket } from '../rate-limit.ts';
+import type { AddressFailures } from './address-failures.ts';
 
 const CHALLENGE_TTL_MS = 30_000;
 const MAX_PENDING_PER_INVITE = 8;
@@ -87,6 +88,20 @@ export interface HandshakeContext {
   hubFingerprint: string;
   /** Handshake attempts per invite (token holders only): a bucket per invite id. */
   attempts: Map<string, TokenBucket>;
+  /** Failed handshakes (no valid invite) per remote address. */
+  failures?: AddressFailures;
+}
+
+/** A failed handshake from `address`: the refusal itself, or a rate-limited one past the address's budget. */
+function failed(ctx: HandshakeContext, address: string, err: Error): Error {
+  const verdict = ctx.failures?.fail(address) ?? 'ok';
+  if (verdict === 'ok') return err;
+  return refusal(
+    'too many failed handshakes from this address: check the token in your invite, then retry in a minute',
+    'rate-limited',
+    // Logged once when the address is blocked, not for every attempt after.
+    { quiet: verdict === 'quiet' },
+  );
 }
 
 function sameKey(a: Uint8Array, b: Uint8Array): boolean {
@@ -103,7 +118,7 @@ function otherKey(bound: Uint8Array, mine: Uint8Array): Error {
 }
 
 /** Runs one handshake step: a ProvenIdentity, or the Error to refuse with (a challenge is one). */
-export function handshake(ctx: HandshakeContext, auth: unknown): ProvenIdentity | Error {
+export function handshake(ctx: HandshakeContext, auth: unknown, address = ''): ProvenIdentity | Error {
   const version = (auth as { protocolVersion?: unknown } | null)?.protocolVersion;
   if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
     return refusal(
@@ -114,20 +129,29 @@ export function handshake(ctx: HandshakeContext, auth: unknown): ProvenIdentity 
   const parsed = participantAuthSchema.safeParse(auth);
   if (!parsed.success) {
     const what = parsed.error.issues.map((i) => `${i.path.join('.') || 'auth'}: ${i.message}`).join('; ');
-    return refusal(`invalid handshake (${what}): connect with the token from your invite`, 'unauthorized');
+    return failed(
+      ctx,
+      address,
+      refusal(`invalid handshake (${what}): connect with the token from your invite`, 'unauthorized'),
+    );
   }
   const a = parsed.data;
   const invite = ctx.store.inviteByTokenHash(hashToken(a.token));
   if (!invite) {
-    return refusal(
-      'unauthorized: this invite token is not known to the hub; ask the operator for a new invite',
-      'unauthorized',
+    return failed(
+      ctx,
+      address,
+      refusal(
+        'unauthorized: this invite token is not known to the hub; ask the operator for a new invite',
+        'unauthorized',
+      ),
     );
   }
   if (invite.revoked) {
-    return refusal(
-      'unauthorized: this invite was revoked by the hub operator; ask for a new one',
-      'unauthorized',
+    return failed(
+      ctx,
+      address,
+      refusal('unauthorized: this invite was revoked by the hub operator; ask for a new one', 'unauthorized'),
     );
   }
   let bucket = ctx.attempts.get(invite.id);

@@ -154,8 +154,40 @@ describe('trust limits on a spawned hub', () => {
     expect(refusal?.message).toMatch(/too many connection attempts with this invite/);
     await until(
       'the hub to log the refusal',
-      () => /handshake refused \(rate-limited\)/.test(hub.output()),
+      () => /handshake from \S+ refused \(rate-limited\): too many connection attempts/.test(hub.output()),
       10_000,
     );
   }, 60_000);
+
+  // Last in this file: every socket here comes from 127.0.0.1, and this spends its failure budget.
+  it('blocks an address after 20 failed handshakes, logs it once, and still admits a valid invite from it', async () => {
+    const codes: (string | undefined)[] = [];
+    for (let i = 0; i < 45; i++) {
+      const s = await connectRaw(
+        hub,
+        { token: `not-a-token-${i}`.padEnd(43, 'x'), instanceId: 'guesser' },
+        identityOf('guesser'),
+      );
+      sockets.push(s);
+      const res = await outcome(s);
+      expect(res.connected).toBe(false);
+      codes.push(res.connected ? 'connected' : res.code);
+      s.close();
+    }
+    // Within the budget each guess gets its own answer; past it, only "rate-limited".
+    expect(codes.slice(0, 20).every((c) => c === 'unauthorized')).toBe(true);
+    expect(codes.slice(25)).toEqual(Array(20).fill('rate-limited'));
+    await until(
+      'the hub to log the block',
+      () => /too many failed handshakes from this address/.test(hub.output()),
+      10_000,
+    );
+    const valid = await connected(await tokenFor('Org D'), 'org-d');
+    expect(valid.connected).toBe(true);
+    const blocks = hub.output().match(/refused \(rate-limited\): too many failed handshakes/g) ?? [];
+    expect(blocks.length).toBe(1);
+    const guesses =
+      hub.output().match(/refused \(unauthorized\): unauthorized: this invite token is not known/g) ?? [];
+    expect(guesses.length).toBeLessThanOrEqual(21);
+  }, 120_000);
 });

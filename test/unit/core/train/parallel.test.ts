@@ -30,6 +30,30 @@ describe('data-parallel training on wasm', () => {
     expect(sliceSizes(1, 2)).toEqual([1, 0]);
   });
 
+  it("a worker's memory stays the same from step to step when every step sends new weights", async () => {
+    const model = tinyModel(3);
+    const plan = planFromModel(model)!;
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    pool.setPlan(plan, vars, 3);
+    const data = bands(8, 9);
+    const bytes: number[] = [];
+    for (let step = 0; step < 6; step++) {
+      const weights = vars.map((v) =>
+        Float32Array.from(v.dataSync() as Float32Array, (x) => x + step * 1e-3),
+      );
+      const out = await pool.request(0, {
+        weights,
+        images: data.images,
+        labels: data.labels,
+        shape: [8, 9, 9, 1],
+        seed: step,
+      });
+      bytes.push(out.bytes ?? -1);
+    }
+    expect(bytes[1]).toBeGreaterThan(0);
+    expect(bytes.slice(2)).toEqual(Array(4).fill(bytes[1]));
+  });
+
   it('the size-weighted average of 2 slice gradients equals the full-batch gradient', async () => {
     const model = tinyModel(3);
     const plan = planFromModel(model)!;
