@@ -27,6 +27,34 @@ function heldEvaluator(log: string[]) {
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
+/** Participants `names` of the runner's job, attached on fake sockets that log to `log`, and ready. */
+function joinReady(runner: JobRunner, store: Store, jobId: string, names: string[], log: string[]): string[] {
+  return names.map((name) => {
+    const p = store.upsertParticipant({ jobId, inviteId: `i-${name}`, instanceId: name, name });
+    runner.attach(p.id, name, fakeSocket(name, logRounds(log, name)));
+    expect(runner.ready(p.id, { dataset, backend: { backend: 'cpu', device: 't', notes: [] } })).toEqual({
+      ok: true,
+    });
+    return p.id;
+  });
+}
+
+/** Sends participant i the i-th tiny update for `round`; every one must be accepted. */
+async function sendUpdates(runner: JobRunner, jobId: string, ids: string[], round: number): Promise<void> {
+  for (const [i, id] of ids.entries()) {
+    const ack = await runner.update(id, {
+      jobId,
+      round,
+      samples: 5,
+      metrics,
+      weights: new Uint8Array(encodeWeights(manifest, weights(i))),
+      // The runner trusts its caller: signatures are verified at the federation layer.
+      signature: 'A'.repeat(86) + '==',
+    });
+    expect(ack.ok).toBe(true);
+  }
+}
+
 describe('round runner: hub evaluation off the critical path', () => {
   let store: Store | null = null;
   afterEach(() => store?.close());
@@ -50,28 +78,10 @@ describe('round runner: hub evaluation off the critical path', () => {
       { store, events, log: new HubLogger(store, events, 'silent'), evaluatorFor: () => evaluator },
       job,
     );
-    const ids = ['a', 'b'].map((name) => {
-      const p = store!.upsertParticipant({ jobId: job.id, inviteId: `i-${name}`, instanceId: name, name });
-      runner.attach(p.id, name, fakeSocket(name, logRounds(log, name)));
-      expect(runner.ready(p.id, { dataset, backend: { backend: 'cpu', device: 't', notes: [] } })).toEqual({
-        ok: true,
-      });
-      return p.id;
-    });
+    const ids = joinReady(runner, store, job.id, ['a', 'b'], log);
     await tick();
     expect(log).toContain('a round:start 1');
-    for (const [i, id] of ids.entries()) {
-      const ack = await runner.update(id, {
-        jobId: job.id,
-        round: 1,
-        samples: 5,
-        metrics,
-        weights: new Uint8Array(encodeWeights(manifest, weights(i))),
-        // The runner trusts its caller: signatures are verified at the federation layer.
-        signature: 'A'.repeat(86) + '==',
-      });
-      expect(ack.ok).toBe(true);
-    }
+    await sendUpdates(runner, job.id, ids, 1);
     await tick();
     for (const id of ids) runner.evalReport(id, { round: 1, accuracy: 0.5, loss: 1, samples: 5 });
     await tick();
@@ -130,24 +140,9 @@ describe('round runner: update observers after the weights went out', () => {
       },
       job,
     );
-    const ids = ['a', 'b'].map((name) => {
-      const p = store!.upsertParticipant({ jobId: job.id, inviteId: `i-${name}`, instanceId: name, name });
-      runner.attach(p.id, name, fakeSocket(name, logRounds(log, name)));
-      runner.ready(p.id, { dataset, backend: { backend: 'cpu', device: 't', notes: [] } });
-      return p.id;
-    });
+    const ids = joinReady(runner, store, job.id, ['a', 'b'], log);
     await tick();
-    for (const [i, id] of ids.entries()) {
-      const ack = await runner.update(id, {
-        jobId: job.id,
-        round: 1,
-        samples: 5,
-        metrics,
-        weights: new Uint8Array(encodeWeights(manifest, weights(i))),
-        signature: 'A'.repeat(86) + '==',
-      });
-      expect(ack.ok).toBe(true);
-    }
+    await sendUpdates(runner, job.id, ids, 1);
     await tick();
     expect(log).toContain('a round:unified 1');
     expect(log).toContain('observer start');
@@ -192,13 +187,7 @@ describe('round runner: participant sampling', () => {
       { store, events, log: new HubLogger(store, events, 'silent'), evaluatorFor: () => null },
       job,
     );
-    const ids: string[] = [];
-    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {
-      const p = store.upsertParticipant({ jobId: job.id, inviteId: `i-${name}`, instanceId: name, name });
-      runner.attach(p.id, name, fakeSocket(name, logRounds(log, name)));
-      runner.ready(p.id, { dataset, backend: { backend: 'cpu', device: 't', notes: [] } });
-      ids.push(p.id);
-    }
+    joinReady(runner, store, job.id, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], log);
     await tick();
     runner.stopTimers();
     // Round 1 started when 4 were ready; round 2 is planned by the strategy over all 8.
