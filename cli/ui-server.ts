@@ -12,6 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
 import { ENGINE_METHODS, type EngineMethod, type ServedEngine } from '../core/wire/bridge-methods.ts';
 import { parseParticipantArgs } from '../core/wire/bridge-schemas.ts';
+import { GPU_PAGE_CSP } from '../core/train/chromium-engine.ts';
+import { gpuPageFiles } from '../core/train/gpu-page-bundle.ts';
+import { TAB_ENGINE_PAGE, TAB_ENGINE_SOCKET_PATH } from '../core/wire/gpu-engine.ts';
+import type { TabEngines } from './tab-engine.ts';
 import {
   SESSION_PATH,
   type CallResult,
@@ -29,6 +33,11 @@ export interface ParticipantUiOptions {
   staticDir?: string;
   /** Do not print the URL (tests). */
   quiet?: boolean;
+  /**
+   * Serve the GPU engine page to the UI's own tab (a hidden frame at TAB_ENGINE_PAGE that connects
+   * back on TAB_ENGINE_SOCKET_PATH with the page's session) and hand its connections to these.
+   */
+  tabEngines?: TabEngines;
 }
 
 const MIME: Record<string, string> = {
@@ -71,6 +80,16 @@ const SECURITY_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
+/** The engine page may be framed by the participant UI of this same origin, and by nothing else. */
+const TAB_ENGINE_HEADERS = {
+  ...SECURITY_HEADERS,
+  'X-Frame-Options': 'SAMEORIGIN',
+  'Content-Security-Policy': GPU_PAGE_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'"),
+};
+
+/** Batches and weights are far above the UI bridge's 1 MB: the engine frame's socket takes up to this. */
+const TAB_ENGINE_MAX_MESSAGE = 512 * 1024 * 1024;
+
 /** Starts the local participant UI server for `engine`; prints and returns its one-time URL. */
 export async function startParticipantUi(
   engine: UiEngine,
@@ -87,6 +106,12 @@ export async function startParticipantUi(
   let oneTimeToken: string | null = randomBytes(24).toString('base64url');
   const sessions = new Set<string>();
   let allowedHosts = new Set<string>();
+  let allowedOrigins = new Set<string>();
+  // Host: no DNS-rebound name. Origin (browsers always send it on WebSockets): no page of another
+  // site, which may open a WebSocket to 127.0.0.1 freely, gets as far as the session check.
+  const localRequest = (req: IncomingMessage): boolean =>
+    allowedHosts.has(req.headers.host ?? '') &&
+    (req.headers.origin === undefined || allowedOrigins.has(req.headers.origin));
 
   const send = (res: ServerResponse, status: number, body: string | Buffer, type: string) => {
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
@@ -122,9 +147,22 @@ export async function startParticipantUi(
       oneTimeToken = null;
       const session = randomBytes(32).toString('base64url');
       sessions.add(session);
+      options.tabEngines?.sessionStarted();
       return send(res, 200, JSON.stringify({ session }), 'application/json');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'GET only.');
+    if (options.tabEngines && url.pathname.startsWith(TAB_ENGINE_PAGE)) {
+      const files = await gpuPageFiles();
+      const rest = url.pathname.slice(TAB_ENGINE_PAGE.length);
+      const body = rest === '' ? files.html : rest === 'gpu-engine.js' ? files.script : null;
+      if (body === null) return sendError(res, 404, 'Not found.');
+      res.writeHead(200, {
+        'Content-Type': rest === '' ? MIME['.html'] : MIME['.js'],
+        'Cache-Control': 'no-store',
+        ...TAB_ENGINE_HEADERS,
+      });
+      return void res.end(body);
+    }
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
     const file = normalize(join(root, rel));
     if (
@@ -144,17 +182,34 @@ export async function startParticipantUi(
     transports: ['websocket'],
     serveClient: false,
     maxHttpBufferSize: 1e6,
-    allowRequest: (req, cb) => cb(null, allowedHosts.has(req.headers.host ?? '')),
+    allowRequest: (req, cb) => cb(null, localRequest(req)),
   });
-  io.use((socket, next) => {
-    const session = (socket.handshake.auth as { session?: unknown } | null)?.session;
-    if (typeof session === 'string' && sessions.has(session)) return next();
-    next(
-      new Error(
-        'unauthorized: this page has no valid session; open the newest link `fedunify join --ui` printed',
-      ),
+  // The UI page sends its session as `session`; the engine page (shared with headless Chromium) as `token`.
+  const hasSession = (socket: { handshake: { auth: unknown } }, field: 'session' | 'token'): boolean => {
+    const value = (socket.handshake.auth as Record<string, unknown> | null)?.[field];
+    return typeof value === 'string' && sessions.has(value);
+  };
+  const unauthorized = () =>
+    new Error(
+      'unauthorized: this page has no valid session; open the newest link `fedunify join --ui` printed',
     );
-  });
+  // The engine frame's own socket.io server: larger messages, the same host, origin and session checks.
+  const tabIo = options.tabEngines
+    ? new Server(server, {
+        path: TAB_ENGINE_SOCKET_PATH,
+        transports: ['websocket'],
+        serveClient: false,
+        maxHttpBufferSize: TAB_ENGINE_MAX_MESSAGE,
+        destroyUpgrade: false,
+        allowRequest: (req, cb) => cb(null, localRequest(req)),
+      })
+    : null;
+  if (tabIo && options.tabEngines) {
+    const tabEngines = options.tabEngines;
+    tabIo.use((socket, next) => next(hasSession(socket, 'token') ? undefined : unauthorized()));
+    tabIo.on('connection', (socket) => tabEngines.attach(socket));
+  }
+  io.use((socket, next) => next(hasSession(socket, 'session') ? undefined : unauthorized()));
   io.on('connection', (socket) => {
     socket.on('bridge:call', (msg, ack) => {
       if (typeof ack !== 'function') return;
@@ -179,6 +234,7 @@ export async function startParticipantUi(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
   const url = `http://127.0.0.1:${port}/?token=${oneTimeToken}`;
   if (!options.quiet) {
     process.stderr.write(`Participant UI: open ${url}\n(the link works once; keep it private)\n`);
@@ -188,8 +244,10 @@ export async function startParticipantUi(
     close: async () => {
       unsubscribe();
       io.disconnectSockets(true);
+      tabIo?.disconnectSockets(true);
       server.closeAllConnections();
       // io.close also closes the HTTP server it is attached to.
+      if (tabIo) await new Promise<void>((resolve) => void tabIo.close(() => resolve()));
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
   };

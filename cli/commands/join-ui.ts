@@ -6,6 +6,8 @@ import { homedir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { ParticipantEngine } from '../../core/participant/engine.ts';
 import type { LogEntry } from '../../core/wire/protocol.ts';
+import { chromiumOpener } from '../../core/train/chromium-engine.ts';
+import { TabEngines } from '../tab-engine.ts';
 import { startParticipantUi } from '../ui-server.ts';
 import { dataSourceFromOptions, type JoinOptions } from './join.ts';
 
@@ -23,14 +25,18 @@ export async function runJoinUi(
   const dataSource = o.data
     ? dataSourceFromOptions({ ...o, invite: o.invite ?? '', data: o.data })
     : undefined;
+  // WebGPU/WebGL train in the UI's own tab when it is open (the user's browser, the user's GPU), else
+  // in headless Chromium as for `join`.
+  const tabs = new TabEngines();
   const engine = new ParticipantEngine({
     backend: o.backend ?? 'auto',
+    browserOpener: tabs.opener(chromiumOpener()),
     stateDir: o.stateDir ?? joinPath(homedir(), '.fedunify', 'participant'),
     approveUploads: o.approve ?? false,
     testLimit: o.testLimit,
     onLog: printLog,
   });
-  const ui = await startParticipantUi(engine, { port: o.uiPort });
+  const ui = await startParticipantUi(engine, { port: o.uiPort, tabEngines: tabs });
   if (dataSource) {
     const loaded = await engine.loadData(dataSource);
     if (!loaded.ok) process.stderr.write(`${loaded.error}\nChoose the data in the UI instead.\n`);

@@ -18,9 +18,10 @@ import {
 import { decodeWeights, encodeWeights } from '../wire/weights-codec.ts';
 import { checkAgainstModel, loadLocalData } from './local-data.ts';
 import { evaluate } from '../train/evaluate.ts';
-import { trainLocal } from '../train/train-loop.ts';
+import { trainLocal, TrainingAbortedError } from '../train/train-loop.ts';
 import type { LocalModel, ParticipantRuntime, TrainOptions, TrainResult } from './types.ts';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { BackendInfo } from '../wire/protocol.ts';
 
 /**
  * The TensorFlow.js runtime used outside tests. `browser` reaches the GPU engine page for WebGPU/WebGL
@@ -30,14 +31,41 @@ export function createDefaultRuntime(opts: { browser?: BrowserOpener | null } = 
   const opener = opts.browser === undefined ? chromiumOpener() : opts.browser;
   // The engine page when a browser backend was chosen: training goes there, evaluation stays here.
   let page: BrowserEngineHandle | null = null;
+  let inProcess: BackendInfo | null = null;
+  let preference: TrainingBackendPreference = 'auto';
+  // After the page was lost: the id of the last page tried, so a new one (a reloaded tab) is tried once.
+  let lostTried: string | null | undefined;
+  // A page is back after one was lost: choose again (self-test included); a failure keeps training here.
+  const regain = async (o: TrainOptions): Promise<void> => {
+    const atHand = opener?.pageAtHand?.() ?? null;
+    if (lostTried === undefined || atHand === null || atHand === lostTried) return;
+    lostTried = atHand;
+    try {
+      const chosen = await selectTrainingBackend(preference, opener);
+      if (chosen.browser === null) return;
+      page = chosen.browser;
+      inProcess = chosen.inProcess;
+      lostTried = undefined;
+      o.onBackendChange?.(
+        chosen.info,
+        `the GPU engine page is back; training on ${chosen.info.backend} (${chosen.info.device}) again.`,
+        'info',
+      );
+    } catch {
+      // The page is there but its backend did not start or pass the self-test: stay in-process.
+    }
+  };
   return {
     async selectBackend(pref) {
       if (!(TRAINING_BACKEND_PREFERENCES as readonly string[]).includes(pref)) {
         throw new Error(`Unknown backend "${pref}"; use one of ${TRAINING_BACKEND_PREFERENCES.join(', ')}.`);
       }
       await page?.close();
-      const chosen = await selectTrainingBackend(pref as TrainingBackendPreference, opener);
+      preference = pref as TrainingBackendPreference;
+      const chosen = await selectTrainingBackend(preference, opener);
       page = chosen.browser;
+      inProcess = chosen.inProcess;
+      lostTried = undefined;
       return chosen.info;
     },
     loadData: (source, opts) => loadLocalData(source, opts),
@@ -51,8 +79,30 @@ export function createDefaultRuntime(opts: { browser?: BrowserOpener | null } = 
         setWeights: (w) => setWeights(model, w),
         getWeights: () => getWeights(model),
         // The engine page has no FedProx term yet: a job with proximalMu trains here, never without it.
-        train: (o) =>
-          page === null || (o.proximalMu ?? 0) > 0 ? train(model, o) : trainOnPage(page, spec, model, o),
+        async train(o) {
+          if (page === null) await regain(o);
+          const onPage = page;
+          if (onPage === null || (o.proximalMu ?? 0) > 0) return train(model, o);
+          try {
+            return await trainOnPage(onPage, spec, model, o);
+          } catch (err) {
+            if (o.signal.aborted || err instanceof TrainingAbortedError) throw err;
+            // The page is gone or broken: this round (from its start weights) and the next ones train
+            // here, until a new page is at hand (a reloaded tab).
+            if (page === onPage) page = null;
+            lostTried = opener?.pageAtHand?.() ?? null;
+            await onPage.close().catch(() => undefined);
+            const reason = `the GPU engine page failed (${err instanceof Error ? err.message : String(err)})`;
+            if (inProcess !== null) {
+              o.onBackendChange?.(
+                withNote(inProcess, reason),
+                `${reason}; training again from the round's start on ${inProcess.backend} (${inProcess.device}).${opener?.pageAtHand ? ' Reload the participant UI to train on its GPU again.' : ''}`,
+                'warn',
+              );
+            }
+            return train(model, o);
+          }
+        },
         evaluate: async (data) => {
           const m = await evaluate(model, data);
           return { accuracy: m.accuracy, loss: m.loss, samples: data.labels.length };
@@ -63,6 +113,11 @@ export function createDefaultRuntime(opts: { browser?: BrowserOpener | null } = 
     encodeWeights: (manifest, weights) => encodeWeights(manifest, weights),
     decodeWeights: (bytes, manifest) => decodeWeights(bytes, manifest),
   };
+}
+
+/** The in-process backend, noting why training came back to it. */
+function withNote(info: BackendInfo, reason: string): BackendInfo {
+  return { ...info, notes: [`${reason}; training moved here`.slice(0, 480), ...info.notes].slice(0, 10) };
 }
 
 /** Steps for a fractional epoch count (the matching number of batches), or undefined for whole epochs. */

@@ -343,6 +343,10 @@ export class RoundRunner {
       seed: msg.round,
       ...(job.proximalMu ? { proximalMu: job.proximalMu } : {}),
       signal,
+      onBackendChange: (backend, message, level) => {
+        store.update({ backend });
+        store.log(level, `Round ${msg.round}: ${message}`, job.jobId);
+      },
       onProgress: (p) => {
         store.progress({ ...p, round: msg.round });
         const now = Date.now();

@@ -84,6 +84,11 @@ export interface TrainOptions {
   proximalMu?: number;
   signal: AbortSignal;
   onProgress: (p: Omit<TrainingProgress, 'round'>) => void;
+  /**
+   * Training moved: the GPU engine page stopped answering (its tab closed, Chromium crashed) and
+   * this round trains in-process from its start weights, or a page is back and training returns to it.
+   */
+  onBackendChange?: (backend: BackendInfo, message: string, level: 'info' | 'warn') => void;
 }
 
 /** A model the engine can load weights into, train and evaluate. */

@@ -30,6 +30,8 @@ export interface BrowserEngineHandle {
   adapter: string;
   software: boolean;
   notes: string[];
+  /** Where this page runs, when the opener has more than one place (else the opener's `where`). */
+  where?: string;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,12 @@ export interface BrowserOpener {
   where: string;
   /** Why the page cannot be used here (null when it can); `explicit` when the user asked for it by name. */
   unavailable(explicit: boolean): string | null;
+  /**
+   * An id of a page that is there now, ready to use without launching anything (a browser tab's
+   * frame), or null; an opener that launches its page on demand does not say. After a page is lost,
+   * a new id is what makes training try that page again.
+   */
+  pageAtHand?(): string | null;
   open(backend: 'webgpu' | 'webgl', allowSoftware: boolean): Promise<BrowserEngineHandle>;
 }
 
@@ -46,6 +54,8 @@ export interface BrowserOpener {
 export interface TrainingBackend {
   info: BackendInfo;
   browser: BrowserEngineHandle | null;
+  /** The in-process backend (it evaluates; it trains when the page is lost). */
+  inProcess: BackendInfo;
 }
 
 const NOTE_MAX = 480;
@@ -100,9 +110,9 @@ export async function selectTrainingBackend(
   }
   const browserPref = pref === 'webgpu' || pref === 'webgl';
   const inProcess = await selectBackend(browserPref ? 'auto' : pref);
-  if (pref !== 'auto' && !browserPref) return { info: inProcess, browser: null };
+  if (pref !== 'auto' && !browserPref) return { info: inProcess, browser: null, inProcess };
   const cuda = inProcess.backend === 'tensorflow' && inProcess.device.startsWith('CUDA');
-  if (pref === 'auto' && cuda) return { info: inProcess, browser: null };
+  if (pref === 'auto' && cuda) return { info: inProcess, browser: null, inProcess };
   const notes: string[] = [];
   for (const backend of pref === 'auto' ? (['webgpu', 'webgl'] as const) : [pref]) {
     const r =
@@ -112,7 +122,7 @@ export async function selectTrainingBackend(
     if ('handle' in r) {
       const h = r.handle;
       const kind = h.software ? 'software renderer, not a GPU' : 'GPU';
-      const where = opener?.where ?? '';
+      const where = h.where ?? opener?.where ?? '';
       return {
         info: {
           backend,
@@ -127,6 +137,7 @@ export async function selectTrainingBackend(
             .slice(0, 10),
         },
         browser: h,
+        inProcess,
       };
     }
     notes.push(r.reason);
@@ -139,5 +150,5 @@ export async function selectTrainingBackend(
   const merged = first?.includes('tfjs-node-gpu')
     ? [first, ...notes, ...rest]
     : [...notes, ...inProcess.notes];
-  return { info: { ...inProcess, notes: merged.map(clip).slice(0, 10) }, browser: null };
+  return { info: { ...inProcess, notes: merged.map(clip).slice(0, 10) }, browser: null, inProcess };
 }

@@ -12,6 +12,13 @@ import { modelSpecSchema } from './job-spec.ts';
 export const GPU_ENGINE_BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
 export type GpuEngineBackend = (typeof GPU_ENGINE_BACKENDS)[number];
 
+/**
+ * Where `fedunify join --ui` serves the engine page to the participant UI's own browser tab (a hidden
+ * same-origin frame), and the socket.io path that frame connects back on (see cli/ui-server.ts).
+ */
+export const TAB_ENGINE_PAGE = '/gpu-engine/';
+export const TAB_ENGINE_SOCKET_PATH = '/gpu.io';
+
 /** Kernels a test may deliberately break to prove that the self-test refuses wrong results. */
 export const FAULT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'] as const;
 

@@ -1,10 +1,16 @@
 /**
  * Entry of the GPU engine page. It is driven either by the desktop app (a hidden, sandboxed window
- * whose preload exposes `fedunifyGpu`) or, headless, by a local socket.io server on 127.0.0.1 that
- * put a one-time token in the page's URL fragment. Every request is validated on arrival.
+ * whose preload exposes `fedunifyGpu`) or by a local socket.io server on 127.0.0.1 that put a token
+ * in the page's URL fragment: headless Chromium's one-time token, or, in a hidden frame of the
+ * participant UI's own tab (`join --ui`), that page's session. Every request is validated on arrival.
  */
 import { io } from 'socket.io-client';
-import { describeIssue, gpuEnvelopeSchema, type GpuReply } from '../../core/wire/gpu-engine.ts';
+import {
+  describeIssue,
+  gpuEnvelopeSchema,
+  TAB_ENGINE_SOCKET_PATH,
+  type GpuReply,
+} from '../../core/wire/gpu-engine.ts';
 import { createEngine } from './engine.ts';
 
 /** What the desktop app's GPU preload exposes (see electron/gpu-preload.ts). */
@@ -43,8 +49,16 @@ const preload = (window as unknown as { fedunifyGpu?: GpuPreloadApi }).fedunifyG
 if (preload !== undefined) {
   preload.onRequest((envelope) => void answer(envelope).then((reply) => preload.reply(reply)));
 } else {
-  const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
-  const socket = io(location.origin, { auth: { token }, transports: ['websocket'], reconnection: false });
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get('token') ?? '';
+  // Headless Chromium's page uses socket.io's default path; the participant UI's frame its own.
+  const path = params.get('path') === TAB_ENGINE_SOCKET_PATH ? TAB_ENGINE_SOCKET_PATH : '/socket.io';
+  const socket = io(location.origin, {
+    path,
+    auth: { token },
+    transports: ['websocket'],
+    reconnection: false,
+  });
   socket.on('gpu:request', (envelope: unknown, ack: (reply: GpuReply) => void) => {
     if (typeof ack === 'function') void answer(envelope).then(ack);
   });

@@ -1,7 +1,8 @@
 /**
  * Where the participant UI gets its ParticipantBridge: `window.fedunify` inside Electron (the
  * preload exposes it over IPC), otherwise a socket to the local `fedunify join --ui` server,
- * authenticated by exchanging the one-time `?token=` of the URL for a session once.
+ * authenticated by exchanging the one-time `?token=` of the URL for a session once; there the tab
+ * also hosts the GPU engine page in a hidden frame.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { BridgeEvent, ParticipantBridge } from '../../core/wire/bridge.ts';
@@ -13,6 +14,7 @@ import {
   type UiClientEvents,
   type UiServerEvents,
 } from '../../core/wire/bridge-socket.ts';
+import { TAB_ENGINE_PAGE, TAB_ENGINE_SOCKET_PATH } from '../../core/wire/gpu-engine.ts';
 
 declare global {
   interface Window {
@@ -130,5 +132,33 @@ export async function connectBridge(): Promise<BridgeConnection> {
       emitLink('refused', 'The local participant ended this session. Open the newest link it printed.');
     }
   });
+  mountGpuEngineFrame(session);
   return { bridge: socketBridge(socket), kind: 'local-server', onLink };
+}
+
+/**
+ * Hosts the GPU engine page in a hidden frame of this tab, so `join --ui` can train on this
+ * browser's GPU (WebGPU or WebGL). The frame connects back to the local server with this page's
+ * session; the server drives it only when the backend choice picks it. Not `display: none`: a frame
+ * that is not rendered gets no animation frames, which some GPU backends wait on.
+ */
+function mountGpuEngineFrame(session: string): void {
+  const frame = document.createElement('iframe');
+  const fragment = new URLSearchParams({ token: session, path: TAB_ENGINE_SOCKET_PATH });
+  frame.src = `${TAB_ENGINE_PAGE}#${fragment.toString()}`;
+  frame.title = 'FedUnify GPU engine';
+  frame.tabIndex = -1;
+  frame.setAttribute('aria-hidden', 'true');
+  frame.dataset.testid = 'gpu-engine-frame';
+  Object.assign(frame.style, {
+    position: 'fixed',
+    width: '1px',
+    height: '1px',
+    left: '-10px',
+    top: '-10px',
+    border: '0',
+    opacity: '0',
+    pointerEvents: 'none',
+  });
+  document.body.append(frame);
 }

@@ -1,7 +1,9 @@
 /**
  * The participant runtime's backend choice with the GPU engine page in headless Chromium: an
  * explicit webgl trains through the page and matches in-process cpu training; `auto` refuses a
- * software adapter and says so in the notes, in the order the backends were tried.
+ * software adapter and says so in the notes, in the order the backends were tried. The same page in
+ * the participant UI's own tab (`join --ui`): trains there, survives the tab closing mid-round
+ * (the round trains in-process from its start) and goes back to the tab once it is open again.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +13,14 @@ import { createDefaultRuntime } from '../../core/participant/default-runtime.ts'
 import type { TrainOptions } from '../../core/participant/types.ts';
 import { chromiumMissingReason, chromiumOpener, findChromium } from '../../core/train/chromium-engine.ts';
 import { SELF_TEST_SPEC } from '../../core/train/self-test.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium as playwright } from 'playwright-core';
+import { TabEngines } from '../../cli/tab-engine.ts';
+import { startParticipantUi } from '../../cli/ui-server.ts';
+import { TAB_ENGINE_PAGE, TAB_ENGINE_SOCKET_PATH } from '../../core/wire/gpu-engine.ts';
+import { FakeEngine } from '../unit/cli/fake-ui-engine.ts';
 
 const chromium = findChromium();
 if (chromium === null) console.log(`gpu-backend-choice tests skipped: ${chromiumMissingReason()}`);
@@ -96,4 +106,101 @@ describe.skipIf(chromium === null)('training backend choice with the GPU engine 
     expect(info.notes).toContain('webgpu: not tried: FEDUNIFY_BROWSER_GPU=off');
     expect(info.notes).toContain('webgl: not tried: FEDUNIFY_BROWSER_GPU=off');
   });
+});
+
+/** The largest difference between two weight lists. */
+function worstDiff(a: Float32Array[], b: Float32Array[]): number {
+  let worst = 0;
+  a.forEach((w, i) => w.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - b[i][j])))));
+  return worst;
+}
+
+describe.skipIf(chromium === null)("the GPU engine page in the participant UI's tab", () => {
+  it('trains in the tab, moves to this process when the tab closes mid-round, and back when it returns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedunify-tab-ui-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>ui</title>');
+    const tabs = new TabEngines();
+    const ui = await startParticipantUi(new FakeEngine(), { staticDir: dir, quiet: true, tabEngines: tabs });
+    const browser = await playwright.launch({
+      executablePath: chromium ?? undefined,
+      headless: true,
+      args: [
+        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+        '--enable-unsafe-webgpu',
+        '--enable-features=Vulkan',
+        '--use-vulkan=swiftshader',
+        '--use-webgpu-adapter=swiftshader',
+      ],
+    });
+    try {
+      const res = await fetch(new URL('/session', ui.url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token: new URL(ui.url).searchParams.get('token') }),
+      });
+      const { session } = (await res.json()) as { session: string };
+      // What the participant page's hidden frame loads (renderer/participant/bridge-client.ts).
+      const frameUrl = `${new URL(ui.url).origin}${TAB_ENGINE_PAGE}#${new URLSearchParams({ token: session, path: TAB_ENGINE_SOCKET_PATH })}`;
+      const openTab = async () => {
+        const page = await browser.newPage();
+        await page.goto(frameUrl);
+        return page;
+      };
+      let tab = await openTab();
+
+      const runtime = createDefaultRuntime({ browser: tabs.opener(null, {}) });
+      const info = await runtime.selectBackend('webgl');
+      expect(info.device).toMatch(
+        /^WebGL2: .*\(software renderer, not a GPU\) in the participant UI's browser tab; evaluation on /,
+      );
+      const local = createDefaultRuntime({ browser: null });
+      await local.selectBackend('cpu');
+      const reference = await local.createModel(spec);
+      reference.setWeights(initialWeights(spec, 2));
+      const cpuResult = await reference.train(options());
+
+      const model = await runtime.createModel(spec);
+      const changes: { backend: string; message: string; level: string }[] = [];
+      const run = async () => {
+        model.setWeights(initialWeights(spec, 2));
+        const result = await model.train({
+          ...options(),
+          onBackendChange: (b, message, level) => changes.push({ backend: b.backend, message, level }),
+        });
+        expect(Math.abs(result.loss - cpuResult.loss) / cpuResult.loss).toBeLessThan(1e-3);
+        expect(worstDiff(model.getWeights(), reference.getWeights())).toBeLessThan(1e-4);
+      };
+      await run();
+      expect(changes).toEqual([]);
+
+      // The tab closes while the page holds the round: the round trains here, from its start weights.
+      const closing = run();
+      await tab.close();
+      await closing;
+      expect(changes).toHaveLength(1);
+      // Back on the in-process backend that was evaluating all along.
+      const evaluating = /evaluation on (\S+)$/.exec(info.device)?.[1];
+      expect(changes[0]).toMatchObject({ level: 'warn', backend: evaluating });
+      expect(changes[0].message).toMatch(
+        /has gone away \(tab closed or reloaded\).*training again from the round's start/,
+      );
+      await run(); // no tab: stays here, says nothing new
+      expect(changes).toHaveLength(1);
+
+      // The page is open again: the next round goes back to it after its self-test.
+      tab = await openTab();
+      while (tabs.newest() === null) await new Promise((r) => setTimeout(r, 50));
+      await run();
+      expect(changes).toHaveLength(2);
+      expect(changes[1]).toMatchObject({ level: 'info', backend: 'webgl' });
+      expect(changes[1].message).toMatch(
+        /the GPU engine page is back; training on webgl .* in the participant UI's browser tab/,
+      );
+      await runtime.selectBackend('cpu');
+    } finally {
+      await browser.close();
+      await ui.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
