@@ -20,10 +20,15 @@ if (!existsSync(chromium)) {
 const started = Date.now();
 const { runFederationScenario } = await import('../test/e2e/federation.e2e.ts');
 const { runRecoveryScenario } = await import('../test/e2e/recovery.e2e.ts');
+const { runTabGpuScenario } = await import('../test/e2e/tab-gpu.e2e.ts');
 const { runElectronE2E } = await import('../test/e2e/electron-app.ts');
 
 // Each scenario starts `fedunify hub` and participants as child processes, as their users do.
-const browser = [...(await runFederationScenario()).results, ...(await runRecoveryScenario()).results];
+const browser = [
+  ...(await runFederationScenario()).results,
+  ...(await runRecoveryScenario()).results,
+  ...(await runTabGpuScenario()).results,
+];
 let passed = browser.filter((r) => r.ok && !r.skipped).length;
 let failed = browser.filter((r) => !r.ok).length;
 let skippedSteps = browser.filter((r) => r.skipped).length;

@@ -18,9 +18,20 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-/** Launches Debian's Chromium through playwright-core (no browser download). */
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+/** SwiftShader's WebGPU adapter and WebGL2: what a user's browser does on its GPU, in software. */
+const SOFTWARE_GPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+];
+
+/** Launches Debian's Chromium through playwright-core (no browser download); `gpu`: with WebGPU/WebGL. */
+export async function launchBrowser(opts: { gpu?: boolean } = {}): Promise<Browser> {
+  const args = opts.gpu
+    ? [...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'), ...SOFTWARE_GPU_ARGS]
+    : CHROMIUM_ARGS;
+  return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }
 
 /** A new page at a fixed size; console errors of the page are collected into `errors`. */
