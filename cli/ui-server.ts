@@ -193,7 +193,12 @@ export async function startParticipantUi(
     new Error(
       'unauthorized: this page has no valid session; open the newest link `fedunify join --ui` printed',
     );
-  // The engine frame's own socket.io server: larger messages, the same host, origin and session checks.
+  // The engine frame's own socket.io server: larger messages, so the session is checked on the
+  // HTTP upgrade itself (the frame also puts it in the query): nobody without one gets to send any.
+  const frameSession = (req: IncomingMessage): boolean => {
+    const token = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('token');
+    return token !== null && sessions.has(token);
+  };
   const tabIo = options.tabEngines
     ? new Server(server, {
         path: TAB_ENGINE_SOCKET_PATH,
@@ -201,7 +206,7 @@ export async function startParticipantUi(
         serveClient: false,
         maxHttpBufferSize: TAB_ENGINE_MAX_MESSAGE,
         destroyUpgrade: false,
-        allowRequest: (req, cb) => cb(null, localRequest(req)),
+        allowRequest: (req, cb) => cb(null, localRequest(req) && frameSession(req)),
       })
     : null;
   if (tabIo && options.tabEngines) {

@@ -56,6 +56,8 @@ if (preload !== undefined) {
   const socket = io(location.origin, {
     path,
     auth: { token },
+    // The participant UI's server checks the session already on the upgrade request.
+    query: path === TAB_ENGINE_SOCKET_PATH ? { token } : {},
     transports: ['websocket'],
     reconnection: false,
   });

@@ -39,11 +39,12 @@ async function newSession(): Promise<string> {
 function frame(
   token: string,
   answer: (e: GpuEnvelope) => GpuReply | undefined,
-  opts: { path?: string; origin?: string } = {},
+  opts: { path?: string; origin?: string; query?: Record<string, string> } = {},
 ): Promise<Socket> {
   const socket = io(new URL(ui.url).origin, {
     path: opts.path ?? TAB_ENGINE_SOCKET_PATH,
     auth: { token },
+    query: opts.query ?? { token },
     transports: ['websocket'],
     reconnection: false,
     ...(opts.origin ? { extraHeaders: { Origin: opts.origin } } : {}),
@@ -123,14 +124,21 @@ describe('the GPU engine frame of `join --ui`', () => {
     expect((await fetch(new URL(`${TAB_ENGINE_PAGE}other.js`, ui.url))).status).toBe(404);
   });
 
-  it('admits a frame only with the page session, from this origin', async () => {
-    await expect(frame('made-up-session', initReply('x'))).rejects.toThrow(/unauthorized/);
+  it('admits a frame only with the page session (on the upgrade too), from this origin', async () => {
+    await expect(frame('made-up-session', initReply('x'))).rejects.toThrow();
     const session = await newSession();
+    // A session on the upgrade but none in the connect packet: the namespace refuses it.
+    await expect(frame('made-up-session', initReply('x'), { query: { token: session } })).rejects.toThrow(
+      /unauthorized/,
+    );
     // Any web page may open a WebSocket to 127.0.0.1; its Origin gives it away, on both sockets.
     await expect(frame(session, initReply('x'), { origin: 'https://evil.example' })).rejects.toThrow();
     await expect(
       frame(session, initReply('x'), { path: '/socket.io', origin: 'https://evil.example' }),
     ).rejects.toThrow();
+    // Without the session on the upgrade request itself, not even the connection opens.
+    await expect(frame(session, initReply('x'), { query: {} })).rejects.toThrow();
+    await expect(frame(session, initReply('x'), { query: { token: 'made-up' } })).rejects.toThrow();
     await frame(session, initReply('x'), { origin: new URL(ui.url).origin });
     await until(() => tabs.newest() !== null);
   });
