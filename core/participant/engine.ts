@@ -2,18 +2,13 @@
  * The headless participant: joins a hub with an invite, trains the job's model on local data
  * each round and sends back only weights, counts and metrics. Used by `fedunify join`, by the
  * simulation's child processes, and (wrapped in a ParticipantBridge) by the desktop app.
+ *
+ * This class holds the engine's state and routes the hub's events; the connection lifecycle
+ * (hub-connection.ts), the identity key (engine-identity.ts), readiness (engine-readiness.ts)
+ * and the rounds themselves (round-runner.ts) live in their own modules.
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { decodeInvite, type Invite } from '../wire/invite.ts';
-import {
-  PROTOCOL_VERSION,
-  type Ack,
-  type ErrorCode,
-  type JobAssignment,
-  type JobEnd,
-} from '../wire/protocol.ts';
+import type { Ack, ErrorCode, JobAssignment, JobEnd } from '../wire/protocol.ts';
 import type {
   BridgeEvent,
   DataPreview,
@@ -21,65 +16,29 @@ import type {
   InviteInspection,
   ParticipantState,
 } from '../wire/bridge.ts';
-import type { LogEntry } from '../wire/protocol.ts';
-import {
-  backoffDelay,
-  fatalMessage,
-  isFatalConnectError,
-  retryMessage,
-  type BackoffOptions,
-} from './connection.ts';
+import { fatalMessage, isFatalConnectError } from './connection.ts';
 import { inspectInvite } from './invite-inspection.ts';
 import { attackData, parseAttack, type Attack } from './attack.ts';
-import {
-  displayFingerprint,
-  loadOrCreateIdentity,
-  type KeyProtector,
-  type StoredIdentity,
-} from './identity-store.ts';
-import { signChallenge, signUpdate } from '../crypto/identity.ts';
+import type { StoredIdentity } from './identity-store.ts';
+import { EngineIdentity } from './engine-identity.ts';
+import { announceReady } from './engine-readiness.ts';
+import { errorText } from './error-text.ts';
+import { ConnectWaiters, Reconnector, connectToHub } from './hub-connection.ts';
+import { stableInstanceId } from './instance-id.ts';
 import { OutboundLog } from './outbound-log.ts';
 import { RoundRunner } from './round-runner.ts';
 import { StateStore } from './state.ts';
-import type { BrowserOpener } from '../train/training-backend.ts';
-import type { FederationConnection, LoadedData, ParticipantRuntime, TransportFactory } from './types.ts';
+import type { ParticipantEngineOptions } from './engine-options.ts';
+import type { FederationConnection, LoadedData, ParticipantRuntime } from './types.ts';
 
-export interface ParticipantEngineOptions {
-  /** The invite; optional when the UI supplies it later through join(). */
-  invite?: string;
-  /** The local data; optional when the UI supplies it later through loadData(). */
-  dataSource?: DataSource;
-  /** 'auto' | 'tensorflow' | 'wasm' | 'cpu' | 'webgpu' | 'webgl'. */
-  backend?: string;
-  /** How to reach the GPU engine page for WebGPU/WebGL (default: headless Chromium; null: never). */
-  browserOpener?: BrowserOpener | null;
-  /** Where the local logs and the instance id live. */
-  stateDir: string;
-  /** Stable id of this installation; read from (or written to) stateDir/instance-id when absent. */
-  instanceId?: string;
-  /** Ask the user before each upload (decideUpload). */
-  approveUploads?: boolean;
-  /** At most this many local test samples (evaluation is per round, so it is worth bounding). */
-  testLimit?: number;
-  transport?: TransportFactory;
-  runtime?: ParticipantRuntime;
-  backoff?: BackoffOptions;
-  ackTimeoutMs?: number;
-  maxSendAttempts?: number;
-  /** Called with every log entry (the CLI prints them). */
-  onLog?: (entry: LogEntry) => void;
-  /** Encrypts the identity key at rest (the desktop app passes Electron safeStorage). */
-  keyProtector?: KeyProtector;
-  /** Research only (`join --attack`): how this participant corrupts what it sends; see attack.ts. */
-  attack?: string;
-}
+export type { ParticipantEngineOptions } from './engine-options.ts';
 
 /** Joins, trains, reports; observable through getState()/subscribe(). */
 export class ParticipantEngine {
   private readonly store: StateStore;
   private readonly outbound: OutboundLog;
   private readonly instanceId: string;
-  private identity: StoredIdentity | null = null;
+  private readonly identity: EngineIdentity;
   private readonly attack: Attack | null;
   private runtimePromise: Promise<ParticipantRuntime> | null = null;
   private conn: FederationConnection | null = null;
@@ -91,10 +50,9 @@ export class ParticipantEngine {
   private job: JobAssignment | null = null;
   private runner: RoundRunner | null = null;
   private readying: Promise<void> | null = null;
-  private attempt = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly reconnect: Reconnector;
   private leaving = false;
-  private connectWaiters: (() => void)[] = [];
+  private readonly connectWaiters = new ConnectWaiters();
   private joinResolve: ((ack: Ack) => void) | null = null;
   private finishedResolve!: (end: JobEnd) => void;
   private finishedReject!: (err: Error) => void;
@@ -104,6 +62,8 @@ export class ParticipantEngine {
     this.store = new StateStore(opts.stateDir, opts.approveUploads ?? false, opts.onLog);
     this.outbound = new OutboundLog(opts.stateDir);
     this.instanceId = opts.instanceId ?? stableInstanceId(opts.stateDir);
+    this.identity = new EngineIdentity(opts.stateDir, opts.keyProtector, this.store);
+    this.reconnect = new Reconnector(this.store, opts.backoff);
     this.attack = opts.attack ? parseAttack(opts.attack) : null;
     if (this.attack)
       this.store.log('warn', `RESEARCH MODE: this participant attacks the federation (${opts.attack}).`);
@@ -204,13 +164,12 @@ export class ParticipantEngine {
     const factory = this.opts.transport ?? (await import('./transport.ts')).socketTransport;
     let identity: StoredIdentity;
     try {
-      identity = await this.ensureIdentity();
+      identity = await this.identity.ensure();
     } catch (err) {
       return { ok: false, error: errorText(err), code: 'internal' };
     }
     if (this.conn) this.conn.close();
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    this.reconnect.cancel();
     this.leaving = false;
     this.stoppedFor = null;
     if (this.inviteText !== null && this.inviteText !== inviteText.trim()) this.forgetJob();
@@ -221,26 +180,7 @@ export class ParticipantEngine {
       connection: 'connecting',
       connectionDetail: `connecting to ${invite.hub}`,
     });
-    const conn = factory({
-      url: invite.hub,
-      fingerprint: invite.fingerprint,
-      auth: {
-        token: invite.token,
-        protocolVersion: PROTOCOL_VERSION,
-        instanceId: this.instanceId,
-        publicKey: Buffer.from(identity.publicKey).toString('base64'),
-      },
-      // The signature binds the certificate this participant pinned, so it is worthless to any other hub.
-      prove: (c) =>
-        Buffer.from(
-          signChallenge(identity.privateKeyPem, {
-            hubFingerprint: invite.fingerprint ?? '',
-            inviteId: c.inviteId,
-            nonce: c.nonce,
-            issuedAt: c.issuedAt,
-          }),
-        ).toString('base64'),
-    });
+    const conn = connectToHub(factory, invite, this.instanceId, identity);
     this.conn = conn;
     this.wire(conn);
     const result = new Promise<Ack>((resolve) => (this.joinResolve = resolve));
@@ -252,8 +192,7 @@ export class ParticipantEngine {
   async leave(): Promise<void> {
     this.leaving = true;
     this.stoppedFor = null;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    this.reconnect.cancel();
     this.runner?.stop();
     this.conn?.close();
     this.conn = null;
@@ -296,33 +235,6 @@ export class ParticipantEngine {
     this.runner?.decide(round, approve);
   }
 
-  /** Loads (or makes, at the first join) this installation's Ed25519 identity and shows its fingerprint. */
-  private async ensureIdentity(): Promise<StoredIdentity> {
-    if (!this.identity) {
-      const id = await loadOrCreateIdentity(this.opts.stateDir, this.opts.keyProtector);
-      this.identity = id;
-      this.store.update({ identity: { fingerprint: id.fingerprint } });
-      const where = id.protected
-        ? 'encrypted by the OS keychain'
-        : `kept as a file readable by this user only, not encrypted: ${id.note}`;
-      // A desktop app that wanted the keychain and could not have it says so louder than the CLI.
-      const level = !id.protected && this.opts.keyProtector ? 'warn' : 'info';
-      this.store.log(level, `Identity key ${displayFingerprint(id)} (${where}).`);
-    }
-    return this.identity;
-  }
-
-  /** The identity key loaded when joining (rounds only run after a join). */
-  private loadedIdentity(): StoredIdentity {
-    if (!this.identity) throw new Error('the identity key is not loaded: join first');
-    return this.identity;
-  }
-
-  /** Signs an update claim with the identity key (base64). */
-  private signUpdate(claim: Parameters<typeof signUpdate>[1]): string {
-    return Buffer.from(signUpdate(this.loadedIdentity().privateKeyPem, claim)).toString('base64');
-  }
-
   private runtime(): Promise<ParticipantRuntime> {
     // Loaded on first use so that tests with a fake runtime never load TensorFlow.js.
     this.runtimePromise ??= import('./default-runtime.ts').then((m) =>
@@ -334,13 +246,13 @@ export class ParticipantEngine {
   private wire(conn: FederationConnection): void {
     conn.onConnect(() => {
       if (conn !== this.conn) return;
-      this.attempt = 0;
+      this.reconnect.reset();
       this.store.update({
         connection: 'connected',
         connectionDetail: `connected to ${this.invite?.hub ?? 'the hub'}`,
       });
       this.store.log('info', 'Connected to the hub.');
-      for (const w of this.connectWaiters.splice(0)) w();
+      this.connectWaiters.release();
       this.joinResolve?.({ ok: true });
       this.joinResolve = null;
     });
@@ -374,13 +286,7 @@ export class ParticipantEngine {
   }
 
   private scheduleReconnect(conn: FederationConnection, reason: string): void {
-    if (this.reconnectTimer) return;
-    const delay = backoffDelay(this.attempt++, this.opts.backoff);
-    const detail = retryMessage(reason, delay);
-    this.store.update({ connection: 'reconnecting', connectionDetail: detail });
-    this.store.log('warn', detail, this.job?.jobId);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
+    this.reconnect.schedule(reason, this.job?.jobId, () => {
       if (conn === this.conn && !this.leaving) {
         this.store.update({
           connection: 'connecting',
@@ -388,7 +294,7 @@ export class ParticipantEngine {
         });
         conn.open();
       }
-    }, delay);
+    });
   }
 
   private async onJob(job: JobAssignment): Promise<void> {
@@ -422,66 +328,45 @@ export class ParticipantEngine {
     const { job, data, conn } = this;
     if (!job || !data || !conn?.connected) return;
     const runtime = await this.runtime();
-    const problems = runtime.checkData(data, job.model);
-    const preview = this.store.get().data;
-    if (preview) this.store.update({ data: { ...preview, problems } });
-    if (problems.length > 0) {
-      return this.fail(
-        `The local data does not fit job "${job.name}": ${problems.join('; ')}. Pick data with the job's input shape and classes.`,
-        'schema-mismatch',
-      );
-    }
-    if (!this.store.get().backend) {
-      const backend = await runtime.selectBackend(this.opts.backend ?? 'auto');
-      this.store.update({ backend });
-      this.store.log(
-        'info',
-        `Compute backend: ${backend.backend} (${backend.device})${backend.notes.length ? ` — ${backend.notes.join('; ')}` : ''}.`,
-      );
-    }
-    if (!this.runner || this.runner.job.jobId !== job.jobId) {
-      const model = await runtime.createModel(job.model);
-      this.runner = new RoundRunner(
-        {
-          store: this.store,
-          outbound: this.outbound,
-          runtime,
-          connection: () => this.conn,
-          waitConnected: (signal) => this.waitConnected(signal),
-          ackTimeoutMs: this.opts.ackTimeoutMs ?? 30_000,
-          maxAttempts: this.opts.maxSendAttempts ?? 8,
-          signUpdate: (claim) => this.signUpdate(claim),
-          identity: () => this.loadedIdentity(),
-          attack: this.attack,
-        },
-        job,
-        model,
-        data,
-      );
-    }
-    const msg = { dataset: data.summary, backend: this.store.get().backend! };
-    const rec = this.outbound.record(job.currentRound, 'participant:ready', msg, 'auto');
-    this.store.update({ outbound: [...this.store.get().outbound, rec] });
-    try {
-      const ack = await conn.request('participant:ready', msg, this.opts.ackTimeoutMs ?? 30_000);
-      if (!ack.ok) {
-        if (ack.code === 'schema-mismatch')
-          return this.fail(`The hub refused the local data: ${ack.error}`, 'schema-mismatch');
-        this.store.log(
-          'error',
-          `The hub did not accept participant:ready: ${ack.error} (${ack.code}).`,
-          job.jobId,
-        );
-        return;
-      }
-      this.store.log('info', 'Ready: waiting for the next round.', job.jobId);
-    } catch (err) {
-      this.store.log(
-        'warn',
-        `participant:ready got no answer (${errorText(err)}); it is sent again on reconnect.`,
-        job.jobId,
-      );
-    }
+    await announceReady({
+      store: this.store,
+      outbound: this.outbound,
+      runtime,
+      backendPref: this.opts.backend ?? 'auto',
+      ackTimeoutMs: this.opts.ackTimeoutMs ?? 30_000,
+      job,
+      data,
+      conn,
+      ensureRunner: () => this.ensureRunner(runtime, job, data),
+      fail: (message, code) => this.fail(message, code),
+    });
+  }
+
+  /** Makes the round runner of `job` unless the current one already runs it. */
+  private async ensureRunner(
+    runtime: ParticipantRuntime,
+    job: JobAssignment,
+    data: LoadedData,
+  ): Promise<void> {
+    if (this.runner && this.runner.job.jobId === job.jobId) return;
+    const model = await runtime.createModel(job.model);
+    this.runner = new RoundRunner(
+      {
+        store: this.store,
+        outbound: this.outbound,
+        runtime,
+        connection: () => this.conn,
+        waitConnected: (signal) => this.connectWaiters.wait(this.conn?.connected ?? false, signal),
+        ackTimeoutMs: this.opts.ackTimeoutMs ?? 30_000,
+        maxAttempts: this.opts.maxSendAttempts ?? 8,
+        signUpdate: (claim) => this.identity.signUpdate(claim),
+        identity: () => this.identity.loaded(),
+        attack: this.attack,
+      },
+      job,
+      model,
+      data,
+    );
   }
 
   private onEnd(msg: JobEnd): void {
@@ -510,30 +395,4 @@ export class ParticipantEngine {
     this.joinResolve = null;
     this.finishedReject(new Error(message));
   }
-
-  private waitConnected(signal: AbortSignal): Promise<void> {
-    if (this.conn?.connected) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.connectWaiters.push(resolve);
-      signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), {
-        once: true,
-      });
-    });
-  }
-}
-
-function stableInstanceId(stateDir: string): string {
-  const file = join(stateDir, 'instance-id');
-  if (existsSync(file)) {
-    const id = readFileSync(file, 'utf8').trim();
-    if (id) return id;
-  }
-  mkdirSync(stateDir, { recursive: true });
-  const id = randomUUID();
-  writeFileSync(file, id + '\n');
-  return id;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
