@@ -54,7 +54,7 @@ export class RoundRunner {
       store: ctx.store,
       jobId: job.jobId,
       manifest: model.manifest,
-      identity: ctx.identity,
+      identity: () => ctx.identity(),
       stopped: this.stopped.signal,
     });
   }
