@@ -31,6 +31,7 @@ import { StateStore } from './state.ts';
 import type { ParticipantEngineOptions } from './engine-options.ts';
 import type { FederationConnection, LoadedData, ParticipantRuntime } from './types.ts';
 
+/** Re-exported so that callers keep importing the engine's options from this file. */
 export type { ParticipantEngineOptions } from './engine-options.ts';
 
 /** Joins, trains, reports; observable through getState()/subscribe(). */

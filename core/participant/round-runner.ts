@@ -25,6 +25,7 @@ import { localBudgetRefusal, protectUpdate, protectionNote } from './update-prot
 import { UploadApproval } from './upload-approval.ts';
 import type { AckedEvent, ClientPayload, LoadedData, LocalModel } from './types.ts';
 
+/** Re-exported so that callers keep importing the runner's API from this file. */
 export { SendRefused } from './acked-send.ts';
 export { roundLearningRate } from './round-learning-rate.ts';
 export type { RunnerContext } from './runner-context.ts';
