@@ -55,6 +55,8 @@ export async function trainAndEvaluate(
     onBackendChange: (backend, message, level) => {
       store.update({ backend });
       store.log(level, `Round ${round}: ${message}`, job.jobId);
+      // The operator's console shows the backend each participant trains on.
+      deps.status({ state: 'training', round, backend });
     },
     onProgress: (p) => {
       store.progress({ ...p, round });

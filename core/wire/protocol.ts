@@ -156,6 +156,8 @@ export const participantStatusSchema = z.object({
   samplesDone: z.number().nonnegative().optional(),
   samplesTotal: z.number().nonnegative().optional(),
   samplesPerSec: z.number().nonnegative().optional(),
+  /** Sent when training moved to another backend mid-job (a GPU engine page lost or back). */
+  backend: backendInfoSchema.optional(),
 });
 export type ParticipantStatus = z.infer<typeof participantStatusSchema>;
 

@@ -299,6 +299,7 @@ export function registerFederationHandlers(
         state: msg.state,
         ...(msg.round !== undefined ? { round: msg.round } : {}),
         ...(msg.samplesPerSec !== undefined ? { samplesPerSec: msg.samplesPerSec } : {}),
+        ...(msg.backend !== undefined ? { backend: msg.backend } : {}),
       });
       jobs.runner(jobId)?.publishParticipant(pid);
       return { ok: true };

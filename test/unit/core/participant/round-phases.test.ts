@@ -9,8 +9,9 @@ import { updateMetrics } from '../../../../core/participant/round-metrics.ts';
 import { StateStore } from '../../../../core/participant/state.ts';
 import { localBudgetRefusal, protectUpdate } from '../../../../core/participant/update-protection.ts';
 import { UploadApproval } from '../../../../core/participant/upload-approval.ts';
-import type { Ack, JobPrivacy } from '../../../../core/wire/protocol.ts';
-import { FakeHub } from './fakes.ts';
+import { trainAndEvaluate } from '../../../../core/participant/round-training.ts';
+import type { Ack, JobAssignment, JobPrivacy, ParticipantStatus } from '../../../../core/wire/protocol.ts';
+import { FakeHub, TINY_SPEC, fakeRuntime } from './fakes.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -184,5 +185,48 @@ describe('UploadApproval', () => {
     const pending = approval.request(1, new Uint8Array(8), new AbortController().signal);
     approval.cancel();
     await expect(pending).resolves.toBeNull();
+  });
+});
+
+describe('trainAndEvaluate', () => {
+  it('a backend change during training reaches the Training screen, the log and the hub', async () => {
+    const store = new StateStore(stateDir(), false);
+    const runtime = fakeRuntime();
+    const data = await runtime.loadData({ kind: 'folder', path: 'unused' }, {});
+    const model = await runtime.createModel(TINY_SPEC);
+    const moved = { backend: 'wasm', device: 'WebAssembly SIMD, 1 thread', notes: ['the page failed'] };
+    const train = model.train.bind(model);
+    model.train = async (o) => {
+      o.onBackendChange?.(moved, 'the GPU engine page failed; training again here.', 'warn');
+      return train(o);
+    };
+    const statuses: ParticipantStatus[] = [];
+    const job: JobAssignment = {
+      jobId: 'job1',
+      name: 'test job',
+      model: TINY_SPEC,
+      method: 'avg',
+      rounds: 2,
+      localEpochs: 1,
+      localSteps: null,
+      batchSize: 4,
+      learningRate: 0.001,
+      optimizer: 'adam',
+      targetAccuracy: null,
+      currentRound: 0,
+    };
+    await trainAndEvaluate(
+      { store, job, model, data, status: (s) => statuses.push(s) },
+      2,
+      new AbortController().signal,
+    );
+    expect(store.get().backend).toEqual(moved);
+    expect(store.get().logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'Round 2: the GPU engine page failed; training again here.',
+      }),
+    );
+    expect(statuses).toContainEqual({ state: 'training', round: 2, backend: moved });
   });
 });
