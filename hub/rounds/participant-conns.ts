@@ -1,7 +1,8 @@
 /**
  * The connected participants of one job: their sockets, who is ready, the job:assign they get, the
- * dataset check on participant:ready, and their records pushed to consoles. The round state
- * machine (round-coordinator.ts) decides what a connection, a drop or a ready means for a round.
+ * dataset check on participant:ready, their records pushed to consoles, and the job's sends to
+ * them (one paced queue, the throttled job:roster). The round state machine (round-coordinator.ts)
+ * decides what a connection, a drop or a ready means for a round.
  */
 import type { Socket } from 'socket.io';
 import type {
@@ -17,6 +18,7 @@ import type { Store } from '../db/store.ts';
 import type { HubEvents, HubLogger } from '../hub-events.ts';
 import { datasetProblems } from '../federation/dataset-check.ts';
 import { jobPrivacy } from '../privacy/privacy-rounds.ts';
+import { Throttle } from './round-status.ts';
 
 export type FederationSocket = Socket<FederationClientEvents, FederationServerEvents>;
 
@@ -60,6 +62,10 @@ export class ParticipantConns {
   readonly conns = new Map<string, Conn>();
   /** Ready ids in the order they became ready (readyIds() without scanning every socket). */
   private readonly readySet = new Set<string>();
+  /** The tail of the paced sends to participants (broadcast keeps them in order). */
+  private sending: Promise<void> = Promise.resolve();
+  /** job:roster to every connected participant while the job waits: at most one per interval, not one per join. */
+  private readonly rosterNotice = new Throttle(() => this.sendRoster());
 
   constructor(
     private readonly deps: { store: Store; events: HubEvents; log: HubLogger },
@@ -151,6 +157,46 @@ export class ParticipantConns {
   /** How many are ready. */
   get readyCount(): number {
     return this.readySet.size;
+  }
+
+  /** A participant's name for log lines (its id when it is not connected). */
+  nameOf(participantId: string): string {
+    return this.conns.get(participantId)?.name ?? participantId;
+  }
+
+  /**
+   * Sends to participants through one queue per job, paced (pacedSend): broadcasts keep their order
+   * (a participant gets round:unified before the next round:start and job:end). Each socket travels
+   * with its participant id, so a per-participant message costs no lookup: O(K) per broadcast.
+   */
+  broadcast(ids: Iterable<string>, send: (socket: FederationSocket, participantId: string) => void): void {
+    const wanted = [...ids];
+    this.sending = this.sending.then(() => {
+      const targets: PacedTarget[] = [];
+      for (const id of wanted) {
+        const socket = this.conns.get(id)?.socket;
+        if (socket) targets.push({ id, socket });
+      }
+      return pacedSend(targets, send);
+    });
+  }
+
+  /** Tells every connected participant how many are ready while the job waits (throttled). */
+  noticeRoster(): void {
+    this.rosterNotice.call();
+  }
+
+  /** Drops a pending job:roster notice (job end, hub shutdown). */
+  stop(): void {
+    this.rosterNotice.clear();
+  }
+
+  /** Participants see "waiting for 1 more participant (1 of 2)" instead of an idle screen. */
+  private sendRoster(): void {
+    const job = this.job();
+    if (job.status !== 'waiting') return;
+    const roster = { jobId: job.id, ready: this.readyCount, needed: job.spec.minParticipants };
+    for (const c of this.conns.values()) c.socket.emit('job:roster', roster);
   }
 }
 

@@ -1,9 +1,12 @@
 /**
  * Closing a round: the job method's weights from the round's collector (no pass over K updates
  * when the method streams), the new global checkpoint and the round's completion in one
- * transaction, and the audit entry. Comparison methods and hub-test scores come later, off the
- * critical path (hub/eval/evaluation-queue.ts).
+ * transaction, and the audit entry; the round:unified that follows, the update observers run once
+ * it is out, and a round completed with the model unchanged when it could not be unified.
+ * Comparison methods and hub-test scores come later, off the critical path
+ * (hub/eval/evaluation-queue.ts). When each step runs is decided in round-coordinator.ts.
  */
+import type { AuditHead, JobRecord, RoundUnified } from '../../core/wire/protocol.ts';
 import type { Store } from '../db/store.ts';
 import type { HubLogger } from '../hub-events.ts';
 import type { JobModel } from './model-ops.ts';
@@ -31,6 +34,18 @@ export interface RoundState {
   timer: NodeJS.Timeout;
   /** Update writes in flight (the round completes after them). */
   writes: Set<Promise<unknown>>;
+}
+
+/**
+ * A job's live round state, one object shared by the runner and the helpers that open
+ * (round-start.ts) and finish (round-finish.ts) its rounds, so each sees the others' changes at once.
+ */
+export interface LiveRounds {
+  /** The open round (training, unifying or evaluating); null between rounds and after the job. */
+  round: RoundState | null;
+  /** The global weights the next round starts from, decoded and encoded. */
+  global: Float32Array[];
+  globalBytes: Uint8Array;
 }
 
 /** The outcome of closing a round. */
@@ -97,6 +112,60 @@ export async function closeRound(deps: CloseDeps, r: RoundState): Promise<Closed
     jobId,
   );
   return { result, bytes, participants: ids, scored: steppedCollector(r.collector, step) };
+}
+
+/** The round:unified of a closed round; its hub accuracy is scored in the background. */
+export function unifiedMessage(
+  job: JobRecord,
+  round: number,
+  weights: Uint8Array,
+  auditHead: AuditHead | null,
+): RoundUnified {
+  return {
+    jobId: job.id,
+    round,
+    method: job.spec.method,
+    weights,
+    // Scored in the background (evaluation-queue.ts); the round record gets it when ready.
+    hubAccuracy: null,
+    auditHead: auditHead ?? undefined,
+  };
+}
+
+/** The observers of the kept updates, once the weights went out; `published` republishes the round record with what they found. */
+export async function observeUnified(
+  deps: Pick<CloseDeps, 'log' | 'strategy'>,
+  r: RoundState,
+  published: () => void,
+): Promise<void> {
+  if (!deps.strategy.hooks.some((h) => h.afterUnified)) return;
+  try {
+    const errors = await deps.strategy.unified(r.ctx, r.collector.kept());
+    for (const err of errors) {
+      deps.log.warn('rounds', `round ${r.round}: update statistics failed: ${err.message}`, r.ctx.jobId);
+    }
+    published();
+  } catch {
+    // The hub closed its store while the observers ran (shutdown): there is no one left to tell.
+  }
+}
+
+/** Completes round n with the global model unchanged (a round that could not be unified). */
+export function completeUnchanged(
+  deps: Pick<CloseDeps, 'store' | 'log'>,
+  jobId: string,
+  n: number,
+  globalBytes: Uint8Array,
+  reason: string,
+): void {
+  deps.store.rounds.complete(jobId, n, {
+    unifyMs: 0,
+    methods: [],
+    checkpoint: globalBytes,
+    checkpointSha256: sha256Hex(globalBytes),
+  });
+  deps.store.audit(jobId, 'hub', 'round-failed', { round: n, reason });
+  deps.log.warn('rounds', `round ${n} failed: ${reason}; the model is unchanged`, jobId);
 }
 
 function mb(bytes: number): string {
