@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParticipantEngine } from '../../../../core/participant/engine.ts';
 import { encodeInvite } from '../../../../core/wire/invite.ts';
 import type { JobAssignment } from '../../../../core/wire/protocol.ts';
-import { FakeHub, TINY_SPEC, fakeEncode, fakeRuntime } from './fakes.ts';
+import { FakeHub, fakeEncode, fakeJob, fakeRuntime } from './fakes.ts';
 
 const invite = (token: string) =>
   encodeInvite({ hub: 'https://127.0.0.1:9', token: token.repeat(32), fingerprint: null, org: 'Org A' });
@@ -13,22 +13,7 @@ const FIRST = invite('a');
 const SECOND = invite('b');
 const dirs: string[] = [];
 
-function job(jobId = 'job1'): JobAssignment {
-  return {
-    jobId,
-    name: `job ${jobId}`,
-    model: TINY_SPEC,
-    method: 'avg',
-    rounds: 2,
-    localEpochs: 1,
-    localSteps: null,
-    batchSize: 4,
-    learningRate: 0.001,
-    optimizer: 'adam',
-    targetAccuracy: null,
-    currentRound: 0,
-  };
-}
+const job = (jobId = 'job1'): JobAssignment => fakeJob({ jobId, name: `job ${jobId}` });
 
 /** An engine driven the way the UI drives it: no invite or data in the constructor. */
 function setup() {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParticipantEngine } from '../../../../core/participant/engine.ts';
 import { encodeInvite } from '../../../../core/wire/invite.ts';
-import type { JobAssignment, RoundEval, RoundUpdate } from '../../../../core/wire/protocol.ts';
-import { FakeHub, TINY_SPEC, fakeEncode, fakeRuntime } from './fakes.ts';
+import type { RoundEval, RoundUpdate } from '../../../../core/wire/protocol.ts';
+import { FakeHub, fakeEncode, fakeJob, fakeRuntime } from './fakes.ts';
 
 const INVITE = encodeInvite({
   hub: 'https://127.0.0.1:9',
@@ -17,23 +17,7 @@ const INVITE = encodeInvite({
 const ALLOWED = new Set(['participant:ready', 'round:update', 'round:eval', 'participant:status']);
 const dirs: string[] = [];
 
-function job(over: Partial<JobAssignment> = {}): JobAssignment {
-  return {
-    jobId: 'job1',
-    name: 'test job',
-    model: TINY_SPEC,
-    method: 'avg',
-    rounds: 2,
-    localEpochs: 1,
-    localSteps: null,
-    batchSize: 4,
-    learningRate: 0.001,
-    optimizer: 'adam',
-    targetAccuracy: null,
-    currentRound: 0,
-    ...over,
-  };
-}
+const job = fakeJob;
 
 const zeros = () => fakeEncode([new Float32Array(8), new Float32Array(2)]);
 

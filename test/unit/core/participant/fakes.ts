@@ -14,6 +14,7 @@ import type {
 import type {
   Ack,
   FederationServerEvents,
+  JobAssignment,
   ParticipantAuth,
   ParticipantStatus,
 } from '../../../../core/wire/protocol.ts';
@@ -134,6 +135,25 @@ export const TINY_MANIFEST: WeightManifest = [
   { name: 'dense/bias', shape: [2] },
 ];
 export { SPEC as TINY_SPEC };
+
+/** A two-round avg job on the tiny model, as the hub assigns it (`over` changes any field). */
+export function fakeJob(over: Partial<JobAssignment> = {}): JobAssignment {
+  return {
+    jobId: 'job1',
+    name: 'test job',
+    model: SPEC,
+    method: 'avg',
+    rounds: 2,
+    localEpochs: 1,
+    localSteps: null,
+    batchSize: 4,
+    learningRate: 0.001,
+    optimizer: 'adam',
+    targetAccuracy: null,
+    currentRound: 0,
+    ...over,
+  };
+}
 
 /** Encodes weights as a 4-byte count header + float32 data (enough to test the flow). */
 export function fakeEncode(weights: Float32Array[]): Uint8Array {

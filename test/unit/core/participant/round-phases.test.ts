@@ -10,8 +10,8 @@ import { StateStore } from '../../../../core/participant/state.ts';
 import { localBudgetRefusal, protectUpdate } from '../../../../core/participant/update-protection.ts';
 import { UploadApproval } from '../../../../core/participant/upload-approval.ts';
 import { trainAndEvaluate } from '../../../../core/participant/round-training.ts';
-import type { Ack, JobAssignment, JobPrivacy, ParticipantStatus } from '../../../../core/wire/protocol.ts';
-import { FakeHub, TINY_SPEC, fakeRuntime } from './fakes.ts';
+import type { Ack, JobPrivacy, ParticipantStatus } from '../../../../core/wire/protocol.ts';
+import { FakeHub, TINY_SPEC, fakeJob, fakeRuntime } from './fakes.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -201,20 +201,7 @@ describe('trainAndEvaluate', () => {
       return train(o);
     };
     const statuses: ParticipantStatus[] = [];
-    const job: JobAssignment = {
-      jobId: 'job1',
-      name: 'test job',
-      model: TINY_SPEC,
-      method: 'avg',
-      rounds: 2,
-      localEpochs: 1,
-      localSteps: null,
-      batchSize: 4,
-      learningRate: 0.001,
-      optimizer: 'adam',
-      targetAccuracy: null,
-      currentRound: 0,
-    };
+    const job = fakeJob();
     await trainAndEvaluate(
       { store, job, model, data, status: (s) => statuses.push(s) },
       2,
