@@ -5,7 +5,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startHub } from '../hub/index.ts';
-import { startOrderStatThreads } from '../core/unify-threads/order-stat-threads.ts';
+import { startOrderStatThreadsOrWarn } from '../core/unify-threads/order-stat-threads.ts';
 import type { BenchHubReply, BenchHubRequest } from './round-messages.ts';
 
 const send = (msg: BenchHubReply): void => {
@@ -14,7 +14,7 @@ const send = (msg: BenchHubReply): void => {
 
 const dataDir = process.argv[3];
 // As `fedunify hub` runs: order statistics on every core.
-await startOrderStatThreads();
+await startOrderStatThreadsOrWarn();
 const hub = await startHub({
   dataDir,
   port: 0,

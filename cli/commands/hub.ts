@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startHub } from '../../hub/index.ts';
-import { startOrderStatThreads } from '../../core/unify-threads/order-stat-threads.ts';
+import { startOrderStatThreadsOrWarn } from '../../core/unify-threads/order-stat-threads.ts';
 import { DEFAULT_MODEL_LIMITS } from '../../hub/operator/model-limits.ts';
 import { registerResetPassword } from './hub-reset-password.ts';
 
@@ -71,10 +71,7 @@ export function registerHub(program: Command): void {
       if (flags.insecure)
         console.error('WARNING: --insecure: no TLS. Use only for local tests; weights travel unencrypted.');
       // Median and trimmed mean of large rounds on every core; the hub works without them.
-      const threads = await startOrderStatThreads().catch((err: Error) => {
-        console.error(`Order statistics stay on one thread: ${err.message}`);
-        return null;
-      });
+      const threads = await startOrderStatThreadsOrWarn();
       const hub = await startHub({
         dataDir: flags.dataDir,
         port,

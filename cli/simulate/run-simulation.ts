@@ -8,7 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startHub, type Hub, type OperatorFile } from '../../hub/index.ts';
-import { startOrderStatThreads, type OrderStatThreads } from '../../core/unify-threads/order-stat-threads.ts';
+import {
+  startOrderStatThreadsOrWarn,
+  type OrderStatThreads,
+} from '../../core/unify-threads/order-stat-threads.ts';
 import type { JobSpecInput } from '../../core/wire/job-spec.ts';
 import type { UnifyMethod } from '../../core/unify/types.ts';
 import type { ServerOptimizerName } from '../../core/unify/server-optimizer.ts';
@@ -249,7 +252,7 @@ export async function runSimulation(o: SimulationOptions, signal?: AbortSignal):
   let completed = false;
   try {
     // As `fedunify hub` runs: median and trimmed mean of large rounds on every core.
-    threads = await startOrderStatThreads().catch(() => null);
+    threads = await startOrderStatThreadsOrWarn();
     hub = await startHub({
       dataDir: paths.hub,
       port: state.hubPort ?? 0,

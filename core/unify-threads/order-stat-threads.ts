@@ -198,3 +198,16 @@ export async function startOrderStatThreads(
   if (opts.register !== false) setParallelOrderStats((updates, stat) => pool.run(updates, stat));
   return pool;
 }
+
+/**
+ * How the hub, `simulate` and the round benchmark start the threads: a failure leaves median and
+ * trimmed mean on one thread (they work without the pool) and is said once on stderr.
+ */
+export function startOrderStatThreadsOrWarn(): Promise<OrderStatThreads | null> {
+  return startOrderStatThreads().catch((err: unknown) => {
+    process.stderr.write(
+      `Order statistics stay on one thread: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return null;
+  });
+}
