@@ -19,6 +19,7 @@ import type { TabEngines } from './tab-engine.ts';
 import {
   SESSION_PATH,
   type CallResult,
+  type SessionResponse,
   type UiClientEvents,
   type UiServerEvents,
 } from '../core/wire/bridge-socket.ts';
@@ -148,7 +149,8 @@ export async function startParticipantUi(
       const session = randomBytes(32).toString('base64url');
       sessions.add(session);
       options.tabEngines?.sessionStarted();
-      return send(res, 200, JSON.stringify({ session }), 'application/json');
+      const answer: SessionResponse = { session, gpuTab: options.tabEngines !== undefined };
+      return send(res, 200, JSON.stringify(answer), 'application/json');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'GET only.');
     if (options.tabEngines && url.pathname.startsWith(TAB_ENGINE_PAGE)) {

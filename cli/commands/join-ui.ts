@@ -11,7 +11,11 @@ import { TabEngines } from '../tab-engine.ts';
 import { startParticipantUi } from '../ui-server.ts';
 import { dataSourceFromOptions, type JoinOptions } from './join.ts';
 
-export type JoinUiOptions = Partial<JoinOptions> & { uiPort?: number };
+export type JoinUiOptions = Partial<JoinOptions> & {
+  uiPort?: number;
+  /** Train WebGPU/WebGL in the UI's own tab (the tab then receives batches of the training data). */
+  gpuTab?: boolean;
+};
 
 function printLog(e: LogEntry): void {
   process.stderr.write(`[${e.ts.slice(11, 19)}] ${e.level.padEnd(5)} ${e.message}\n`);
@@ -25,12 +29,13 @@ export async function runJoinUi(
   const dataSource = o.data
     ? dataSourceFromOptions({ ...o, invite: o.invite ?? '', data: o.data })
     : undefined;
-  // WebGPU/WebGL train in the UI's own tab when it is open (the user's browser, the user's GPU), else
-  // in headless Chromium as for `join`.
-  const tabs = new TabEngines();
+  // With --gpu-tab, WebGPU/WebGL train in the UI's own tab when it is open (the user's browser and
+  // GPU), else in headless Chromium as for `join`. Opt-in: the tab receives batches of the training
+  // data, and a UI reached through an SSH tunnel runs in a browser on another machine.
+  const tabs = o.gpuTab ? new TabEngines() : undefined;
   const engine = new ParticipantEngine({
     backend: o.backend ?? 'auto',
-    browserOpener: tabs.opener(chromiumOpener()),
+    browserOpener: tabs ? tabs.opener(chromiumOpener()) : chromiumOpener(),
     stateDir: o.stateDir ?? joinPath(homedir(), '.fedunify', 'participant'),
     approveUploads: o.approve ?? false,
     testLimit: o.testLimit,

@@ -207,7 +207,12 @@ export function registerJoin(program: Command): void {
     // --- join --ui (renderer owner): the browser UI supplies what the command line leaves out. ---
     .option('--ui', 'open the participant UI in a browser instead of the terminal view', false)
     .option('--ui-port <port>', 'local port of the UI (default: any free port)', int('--ui-port'))
-    .action(async (opts: JoinOptions & { ui?: boolean; uiPort?: number }) => {
+    .option(
+      '--gpu-tab',
+      "with --ui: train WebGPU/WebGL in the browser tab that opens the UI, on that browser's GPU (the tab receives batches of your training data: open it on this machine)",
+      false,
+    )
+    .action(async (opts: JoinOptions & { ui?: boolean; uiPort?: number; gpuTab?: boolean }) => {
       if (opts.ui) {
         const { runJoinUi } = await import('./join-ui.ts');
         const { engine, close } = await runJoinUi(opts);
@@ -218,6 +223,7 @@ export function registerJoin(program: Command): void {
         });
         return;
       }
+      if (opts.gpuTab) throw new Error('--gpu-tab needs --ui: the tab is the UI opened in a browser.');
       if (!opts.invite || !opts.data)
         throw new Error('join needs --invite and --data (or --ui to give them in the browser).');
       // --- end of join --ui ---

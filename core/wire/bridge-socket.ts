@@ -28,6 +28,8 @@ export interface SessionRequest {
 }
 export interface SessionResponse {
   session: string;
+  /** The page should host the GPU engine frame (`join --ui --gpu-tab`). */
+  gpuTab: boolean;
 }
 
 export const SESSION_PATH = '/session';

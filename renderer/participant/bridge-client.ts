@@ -1,8 +1,8 @@
 /**
  * Where the participant UI gets its ParticipantBridge: `window.fedunify` inside Electron (the
  * preload exposes it over IPC), otherwise a socket to the local `fedunify join --ui` server,
- * authenticated by exchanging the one-time `?token=` of the URL for a session once; there the tab
- * also hosts the GPU engine page in a hidden frame.
+ * authenticated by exchanging the one-time `?token=` of the URL for a session once; with
+ * `join --ui --gpu-tab` the tab also hosts the GPU engine page in a hidden frame.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { BridgeEvent, ParticipantBridge } from '../../core/wire/bridge.ts';
@@ -25,6 +25,7 @@ declare global {
 export type BridgeLink = 'connecting' | 'connected' | 'lost' | 'refused';
 
 const SESSION_KEY = 'fedunify.participant.session';
+const GPU_TAB_KEY = 'fedunify.participant.gpuTab';
 const CALL_TIMEOUT_MS = 120_000;
 
 /** How the UI reached its engine, and how to follow the link's health. */
@@ -34,7 +35,8 @@ export interface BridgeConnection {
   onLink: (listener: (link: BridgeLink, detail: string) => void) => () => void;
 }
 
-async function exchangeToken(): Promise<string> {
+/** The page's session, and whether it hosts the GPU engine frame. */
+async function exchangeToken(): Promise<{ session: string; gpuTab: boolean }> {
   const url = new URL(window.location.href);
   const token = url.searchParams.get('token');
   if (token) {
@@ -53,10 +55,11 @@ async function exchangeToken(): Promise<string> {
     }
     const body = (await res.json()) as SessionResponse;
     sessionStorage.setItem(SESSION_KEY, body.session);
-    return body.session;
+    sessionStorage.setItem(GPU_TAB_KEY, String(body.gpuTab === true));
+    return { session: body.session, gpuTab: body.gpuTab === true };
   }
   const saved = sessionStorage.getItem(SESSION_KEY);
-  if (saved) return saved;
+  if (saved) return { session: saved, gpuTab: sessionStorage.getItem(GPU_TAB_KEY) === 'true' };
   throw new Error(
     'This page needs the address with its one-time token. Open the link that `fedunify join --ui` printed in the terminal.',
   );
@@ -108,7 +111,7 @@ export async function connectBridge(): Promise<BridgeConnection> {
   };
   if (window.fedunify) return { bridge: window.fedunify, kind: 'electron', onLink };
 
-  const session = await exchangeToken();
+  const { session, gpuTab } = await exchangeToken();
   const socket: Socket<UiServerEvents, UiClientEvents> = io({ auth: { session }, transports: ['websocket'] });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -132,13 +135,13 @@ export async function connectBridge(): Promise<BridgeConnection> {
       emitLink('refused', 'The local participant ended this session. Open the newest link it printed.');
     }
   });
-  mountGpuEngineFrame(session);
+  if (gpuTab) mountGpuEngineFrame(session);
   return { bridge: socketBridge(socket), kind: 'local-server', onLink };
 }
 
 /**
- * Hosts the GPU engine page in a hidden frame of this tab, so `join --ui` can train on this
- * browser's GPU (WebGPU or WebGL). The frame connects back to the local server with this page's
+ * Hosts the GPU engine page in a hidden frame of this tab, so `join --ui --gpu-tab` can train on
+ * this browser's GPU (WebGPU or WebGL). The frame connects back to the local server with this page's
  * session; the server drives it only when the backend choice picks it. Not `display: none`: a frame
  * that is not rendered gets no animation frames, which some GPU backends wait on.
  */

@@ -135,6 +135,10 @@ export async function runFederationScenario(): Promise<Scenario> {
     await sc.step('participant UI: inspect the invite and join', () =>
       joinThroughUi(partPage, uiUrl, inviteB),
     );
+    await sc.step('participant UI: without --gpu-tab the page hosts no GPU engine frame', async () => {
+      const frames = await partPage.getByTestId('gpu-engine-frame').count();
+      check(frames === 0, `no engine frame, got ${frames}`);
+    });
     await sc.step('participant UI: load data and see samples, histogram, no problems', () =>
       pickData(partPage),
     );

@@ -1,5 +1,5 @@
 /**
- * `fedunify join --ui --backend webgpu` trains on the GPU of the participant UI's own browser tab:
+ * `fedunify join --ui --gpu-tab --backend webgpu` trains on the GPU of the participant UI's own browser tab:
  * `fedunify hub` and `join --ui` run as child processes, the participant UI runs in Chromium with
  * its WebGPU adapter (SwiftShader here: software, so correct but slow), and the round's training
  * happens in the page's hidden GPU engine frame, not in the `join` process.
@@ -37,6 +37,7 @@ export async function runTabGpuScenario(): Promise<Scenario> {
       [
         'join',
         '--ui',
+        '--gpu-tab',
         '--backend',
         'webgpu',
         '--data',

@@ -32,7 +32,9 @@ async function newSession(): Promise<string> {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ token: new URL(ui.url).searchParams.get('token') }),
   });
-  return ((await res.json()) as { session: string }).session;
+  const answer = (await res.json()) as { session: string; gpuTab: boolean };
+  expect(answer.gpuTab).toBe(true); // the page is told to host the engine frame
+  return answer.session;
 }
 
 /** A frame: connects like the engine page and answers requests with `answer` (undefined: never). */

@@ -60,7 +60,9 @@ describe('startParticipantUi', () => {
     expect((await session(ui.url, 'wrong-token-wrong-token-wrong')).status).toBe(403);
     const first = await session(ui.url, token);
     expect(first.status).toBe(200);
-    expect(((await first.json()) as { session: string }).session.length).toBeGreaterThan(20);
+    const answer = (await first.json()) as { session: string; gpuTab: boolean };
+    expect(answer.session.length).toBeGreaterThan(20);
+    expect(answer.gpuTab).toBe(false); // no --gpu-tab: the page hosts no engine frame
     expect((await session(ui.url, token)).status).toBe(403);
   });
 
