@@ -39,6 +39,7 @@ export async function runJoinUi(
     stateDir: o.stateDir ?? joinPath(homedir(), '.fedunify', 'participant'),
     approveUploads: o.approve ?? false,
     testLimit: o.testLimit,
+    maxModelParams: o.maxModelParams,
     onLog: printLog,
   });
   const ui = await startParticipantUi(engine, { port: o.uiPort, tabEngines: tabs });

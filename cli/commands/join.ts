@@ -31,6 +31,8 @@ export interface JoinOptions {
   backend?: string;
   stateDir?: string;
   approve?: boolean;
+  /** Refuse jobs whose model has more parameters than this (default 50 M). */
+  maxModelParams?: number;
   /** Research only: corrupt what this participant sends (core/participant/attack.ts). */
   attack?: string;
   /** Print progress bar, logs and the rounds table (default true). */
@@ -79,6 +81,7 @@ export async function runJoin(o: JoinOptions): Promise<ParticipantEngine> {
     stateDir: o.stateDir ?? joinPath(homedir(), '.fedunify', 'participant'),
     approveUploads: o.approve ?? false,
     testLimit: o.testLimit,
+    maxModelParams: o.maxModelParams,
     onLog: interactive ? printLog : undefined,
     ...(o.attack ? { attack: o.attack } : {}),
   });
@@ -195,6 +198,11 @@ export function registerJoin(program: Command): void {
     )
     .option('--state-dir <dir>', 'where local logs are kept (default ~/.fedunify/participant)')
     .option('--approve', 'ask before each upload of weights', false)
+    .option(
+      '--max-model-params <n>',
+      "refuse a job whose model has more parameters than this (default 50000000: a hub's model cannot exhaust this machine's memory)",
+      int('--max-model-params'),
+    )
     .addOption(
       // Hidden: research only, for measuring robust methods (`simulate --attackers`); docs/security.md.
       new Option('--attack <kind>', `RESEARCH ONLY: send corrupted updates (${ATTACK_KINDS})`)

@@ -32,6 +32,8 @@ export interface ParticipantEngineOptions {
   runtime?: ParticipantRuntime;
   backoff?: BackoffOptions;
   ackTimeoutMs?: number;
+  /** Refuse jobs whose model has more parameters (default DEFAULT_MAX_MODEL_PARAMS, 50 M). */
+  maxModelParams?: number;
   maxSendAttempts?: number;
   /** Called with every log entry (the CLI prints them). */
   onLog?: (entry: LogEntry) => void;

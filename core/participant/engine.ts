@@ -23,6 +23,7 @@ import type { StoredIdentity } from './identity-store.ts';
 import { EngineIdentity } from './engine-identity.ts';
 import { announceReady } from './engine-readiness.ts';
 import { errorText } from './error-text.ts';
+import { DEFAULT_MAX_MODEL_PARAMS, modelRefusal, wireHubPushes } from './hub-pushes.ts';
 import { ConnectWaiters, Reconnector, connectToHub } from './hub-connection.ts';
 import { stableInstanceId } from './instance-id.ts';
 import { OutboundLog } from './outbound-log.ts';
@@ -266,24 +267,24 @@ export class ParticipantEngine {
       if (isFatalConnectError(err)) return this.fail(fatalMessage(err));
       this.scheduleReconnect(conn, err.message);
     });
-    conn.on('job:assign', (job) => void this.onJob(job));
-    conn.on('round:start', (msg) => {
-      if (this.store.get().roster) this.store.update({ roster: null });
-      void this.runner?.onRoundStart(msg);
+    wireHubPushes(conn, (message) => this.store.log('error', message, this.job?.jobId), {
+      'job:assign': (job) => this.onJob(job),
+      'round:start': (msg) => {
+        if (this.store.get().roster) this.store.update({ roster: null });
+        return this.runner?.onRoundStart(msg);
+      },
+      'round:unified': (msg) => this.runner?.onRoundUnified(msg),
+      'secagg:neighbours': (msg) => this.runner?.onSecAggNeighbours(msg),
+      'secagg:inbox': (msg) => this.runner?.onSecAggInbox(msg),
+      'secagg:survivors': (msg) => this.runner?.onSecAggSurvivors(msg),
+      'secagg:reveal': (msg) => this.runner?.onSecAggReveal(msg),
+      'job:end': (msg) => this.onEnd(msg),
+      'job:roster': (msg) => {
+        if (!this.job || msg.jobId === this.job.jobId)
+          this.store.update({ roster: { ready: msg.ready, needed: msg.needed } });
+      },
+      'hub:error': (msg) => this.store.log('error', `Hub: ${msg.message} (${msg.code}).`, this.job?.jobId),
     });
-    conn.on('round:unified', (msg) => void this.runner?.onRoundUnified(msg));
-    conn.on('secagg:neighbours', (msg) => this.runner?.onSecAggNeighbours(msg));
-    conn.on('secagg:inbox', (msg) => this.runner?.onSecAggInbox(msg));
-    conn.on('secagg:survivors', (msg) => this.runner?.onSecAggSurvivors(msg));
-    conn.on('secagg:reveal', (msg) => this.runner?.onSecAggReveal(msg));
-    conn.on('job:end', (msg) => this.onEnd(msg));
-    conn.on('job:roster', (msg) => {
-      if (!this.job || msg.jobId === this.job.jobId)
-        this.store.update({ roster: { ready: msg.ready, needed: msg.needed } });
-    });
-    conn.on('hub:error', (msg) =>
-      this.store.log('error', `Hub: ${msg.message} (${msg.code}).`, this.job?.jobId),
-    );
   }
 
   private scheduleReconnect(conn: FederationConnection, reason: string): void {
@@ -299,6 +300,8 @@ export class ParticipantEngine {
   }
 
   private async onJob(job: JobAssignment): Promise<void> {
+    const refusal = modelRefusal(job, this.opts.maxModelParams ?? DEFAULT_MAX_MODEL_PARAMS);
+    if (refusal !== null) return this.fail(refusal, 'too-large');
     if (this.job?.jobId !== job.jobId) {
       this.runner?.stop();
       this.runner = null;

@@ -202,4 +202,62 @@ describe('ParticipantEngine', () => {
     await vi.waitFor(() => expect(engine.getState().logs.at(-1)?.message).toMatch(/do not fit the model/));
     expect(hub.frames('round:update')).toHaveLength(0);
   });
+
+  it('a hostile or outdated hub: malformed pushes are ignored with a log line and lose nothing', async () => {
+    const { hub, engine } = setup();
+    await engine.start();
+    // Each of these threw inside the socket handler (a crash of the participant process) or was
+    // taken as it came; now each is checked first.
+    const malformed: [string, unknown][] = [
+      ['job:end', null],
+      ['job:assign', { ...job(), rounds: 'many' }],
+      ['job:assign', { ...job(), model: { ...job().model, layers: [] } }],
+      ['round:start', { jobId: 'job1', round: 1, deadline: Date.now() + 60_000, weights: 'AAAA' }],
+      ['round:unified', { jobId: 'job1', round: 1, method: 'nonsense', weights: zeros(), hubAccuracy: 2 }],
+      ['job:roster', { jobId: 'job1', ready: -1, needed: 'x' }],
+      ['hub:error', 42],
+      ['secagg:inbox', { jobId: 'job1', round: 1, shares: 'none' }],
+    ];
+    for (const [event, msg] of malformed) {
+      expect(() => hub.emit(event as 'job:end', msg as never)).not.toThrow();
+    }
+    const ignored = engine
+      .getState()
+      .logs.filter((l) => /^Ignored a malformed \S+ from the hub \(/.test(l.message));
+    expect(ignored.map((l) => l.message.split(' ')[3])).toEqual(malformed.map(([event]) => event));
+    expect(engine.getState().job).toBeNull();
+    expect(engine.getState().connection).toBe('connected');
+
+    // Text shown to the user is cleaned of terminal escapes.
+    hub.emit('hub:error', { code: 'internal', message: 'boom\u001b[2J\u001b[31m red' } as never);
+    expect(engine.getState().logs.at(-1)?.message).not.toContain('\u001b');
+
+    // The same participant still runs a round with a well-formed hub.
+    hub.emit('job:assign', job({ name: 'evil\u001b]0;title\u0007 job' }));
+    expect(engine.getState().job?.name).toBe('evil job');
+    await vi.waitFor(() => expect(hub.frames('participant:ready')).toHaveLength(1));
+    hub.emit('round:start', { jobId: 'job1', round: 1, deadline: Date.now() + 60_000, weights: zeros() });
+    await vi.waitFor(() => expect(hub.frames('round:update')).toHaveLength(1));
+    await engine.leave();
+  });
+
+  it("refuses a job whose model would exhaust this machine's memory, and says what to do", async () => {
+    const { hub, engine } = setup();
+    await engine.start();
+    const huge = {
+      ...job().model,
+      inputShape: [1024, 1024, 4] as [number, number, number],
+      layers: [
+        { type: 'flatten' as const },
+        { type: 'dense' as const, units: 65536, activation: 'relu' as const },
+        { type: 'dense' as const, units: 2, activation: 'softmax' as const },
+      ],
+    };
+    hub.emit('job:assign', job({ model: huge }));
+    await vi.waitFor(() => expect(engine.getState().connection).toBe('error'));
+    expect(engine.getState().connectionDetail).toMatch(
+      /model of 274,878,103,554 parameters \(1,048,577 MiB per update\), over this participant's limit of 50,000,000\. Ask the hub operator for a smaller model, or raise the limit \(--max-model-params\)/,
+    );
+    expect(hub.frames('participant:ready')).toHaveLength(0);
+  });
 });
