@@ -12,6 +12,9 @@ import type { HubLogger } from '../hub-events.ts';
 import type { JobModel } from './model-ops.ts';
 import { sha256Hex } from './model-ops.ts';
 import type { Roster } from './roster.ts';
+import type { RoundScoring } from '../eval/round-scoring.ts';
+import type { PrivacyRounds } from '../privacy/privacy-rounds.ts';
+import type { ParticipantConns } from './participant-conns.ts';
 import type { RoundContext, RoundStrategy } from './strategy.ts';
 import { serverStep, steppedCollector } from './server-step.ts';
 import { roundMethods, type MethodResult, type UpdateCollector } from './unification.ts';
@@ -40,6 +43,20 @@ export interface RoundState {
  * A job's live round state, one object shared by the runner and the helpers that open
  * (round-start.ts) and finish (round-finish.ts) its rounds, so each sees the others' changes at once.
  */
+/** What opening and finishing a job's rounds both need of the job and the hub. */
+export interface RoundJobDeps {
+  store: Store;
+  log: HubLogger;
+  model: JobModel;
+  strategy: RoundStrategy;
+  scoring: RoundScoring;
+  participants: ParticipantConns;
+  privacy: PrivacyRounds | null;
+  job: () => JobRecord;
+  setJob: (patch: Parameters<Store['updateJob']>[1]) => void;
+  publishRound: (round: number) => void;
+}
+
 export interface LiveRounds {
   /** The open round (training, unifying or evaluating); null between rounds and after the job. */
   round: RoundState | null;

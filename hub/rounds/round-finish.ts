@@ -6,39 +6,23 @@
  * (round-coordinator.ts) decides when a round is complete; the steps' bodies are in
  * round-closer.ts and eval-wait.ts.
  */
-import type { JobEnd, JobRecord } from '../../core/wire/protocol.ts';
+import type { JobEnd } from '../../core/wire/protocol.ts';
 import { SecAggFailure } from '../../core/privacy/secagg-types.ts';
-import type { Store } from '../db/store.ts';
-import type { HubLogger } from '../hub-events.ts';
-import type { RoundScoring } from '../eval/round-scoring.ts';
-import type { PrivacyRounds } from '../privacy/privacy-rounds.ts';
 import { EvalWait, endAfterEvals } from './eval-wait.ts';
-import type { JobModel } from './model-ops.ts';
-import type { ParticipantConns } from './participant-conns.ts';
 import {
   closeRound,
   completeUnchanged,
   observeUnified,
   unifiedMessage,
   type LiveRounds,
+  type RoundJobDeps,
   type RoundState,
 } from './round-closer.ts';
-import type { RoundStrategy } from './strategy.ts';
 import type { PreviousRound } from './update-receiver.ts';
 
 /** What finishing rounds needs of the job and the hub. */
-export interface FinishDeps {
-  store: Store;
-  log: HubLogger;
-  model: JobModel;
-  strategy: RoundStrategy;
-  scoring: RoundScoring;
-  participants: ParticipantConns;
-  privacy: PrivacyRounds | null;
-  job: () => JobRecord;
+export interface FinishDeps extends RoundJobDeps {
   isActive: () => boolean;
-  setJob: (patch: Parameters<Store['updateJob']>[1]) => void;
-  publishRound: (round: number) => void;
   /** Starts round `n` (`open`: a round after a restart, which takes any returning participant). */
   startRound: (n: number, open: boolean) => void;
   end: (status: 'completed' | 'failed', detail: string, reason: JobEnd['reason'] | null) => void;

@@ -5,32 +5,19 @@
  * each member gets, and a round reopened after a hub restart from the updates already stored.
  * The runner (round-coordinator.ts) decides when a round opens and who joins it later.
  */
-import type { JobEnd, JobRecord, RoundStart } from '../../core/wire/protocol.ts';
+import type { JobEnd, RoundStart } from '../../core/wire/protocol.ts';
 import { budgetBeforeRound, budgetSpentText } from '../../core/privacy/round-privacy.ts';
 import type { Store } from '../db/store.ts';
-import type { HubLogger } from '../hub-events.ts';
-import type { RoundScoring } from '../eval/round-scoring.ts';
 import type { PrivacyRounds } from '../privacy/privacy-rounds.ts';
 import { sha256Hex, type JobModel } from './model-ops.ts';
-import type { ParticipantConns } from './participant-conns.ts';
-import type { LiveRounds, RoundState } from './round-closer.ts';
+import type { LiveRounds, RoundJobDeps, RoundState } from './round-closer.ts';
 import { Roster } from './roster.ts';
 import { beginSecAgg } from './secagg-phase.ts';
 import type { RoundContext, RoundStrategy } from './strategy.ts';
 import { createCollector } from './unification.ts';
 
 /** What opening rounds needs of the job and the hub. */
-export interface OpenDeps {
-  store: Store;
-  log: HubLogger;
-  model: JobModel;
-  strategy: RoundStrategy;
-  scoring: RoundScoring;
-  participants: ParticipantConns;
-  privacy: PrivacyRounds | null;
-  job: () => JobRecord;
-  setJob: (patch: Parameters<Store['updateJob']>[1]) => void;
-  publishRound: (round: number) => void;
+export interface OpenDeps extends RoundJobDeps {
   /** Re-checks the open round: closes it when complete, else says what it waits for. */
   refresh: () => void;
   /** The round's deadline passed. */
