@@ -39,5 +39,10 @@ failed += desktop.failed;
 const skipped = skippedSteps + (desktop.skipped ? 1 : 0);
 
 console.log(`e2e took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+if (failed > 0) {
+  // What the hub and participants said: the first thing to read when a step fails.
+  const { cliOutputTails } = await import('../test/e2e/support.ts');
+  console.log(`output of the fedunify processes (last lines each):\n${cliOutputTails()}`);
+}
 console.log(`e2e: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -80,6 +80,19 @@ export interface Cli {
   exited: Promise<number | null>;
 }
 
+/** Every child process a scenario started, with its output: printed when a step fails. */
+export const startedClis: { args: string[]; output: () => string }[] = [];
+
+/** The last lines of every started process's output, for a failure report. */
+export function cliOutputTails(lines = 25): string {
+  return startedClis
+    .map(
+      (c) =>
+        `--- fedunify ${c.args.join(' ').slice(0, 160)}\n${c.output().trimEnd().split('\n').slice(-lines).join('\n')}`,
+    )
+    .join('\n');
+}
+
 /** Starts `node bin/fedunify.js ...args`. */
 export function startCli(args: string[], cleanup: (() => Promise<void> | void)[]): Cli {
   const child = spawn(process.execPath, [join(REPO, 'bin', 'fedunify.js'), ...args], {
@@ -96,6 +109,7 @@ export function startCli(args: string[], cleanup: (() => Promise<void> | void)[]
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  startedClis.push({ args, output: () => out });
   cleanup.push(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
