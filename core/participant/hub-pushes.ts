@@ -87,12 +87,40 @@ const SCHEMAS: {
   'secagg:reveal': secAggRevealRequestSchema,
 };
 
-/** Registers every push handler on `conn`, each behind its schema check. */
+/** Malformed pushes logged one by one before they are only counted (a hub may flood them). */
+export const MALFORMED_LOGGED = 20;
+/** How often the count of further malformed pushes is logged. */
+export const MALFORMED_SUMMARY_MS = 60_000;
+
+/** Lets the first MALFORMED_LOGGED problems through, then one count per MALFORMED_SUMMARY_MS. */
+export function limitedLog(log: (message: string) => void, now: () => number = Date.now) {
+  let logged = 0;
+  let unlogged = 0;
+  let lastSummary = 0;
+  return (message: string): void => {
+    if (logged < MALFORMED_LOGGED) {
+      logged++;
+      log(message);
+      return;
+    }
+    unlogged++;
+    if (now() - lastSummary >= MALFORMED_SUMMARY_MS) {
+      lastSummary = now();
+      log(
+        `Ignored ${unlogged.toLocaleString('en-US')} more malformed or failed pushes from the hub without logging each (after the first ${MALFORMED_LOGGED}); the last: ${message.slice(0, 200)}`,
+      );
+      unlogged = 0;
+    }
+  };
+}
+
+/** Registers every push handler on `conn`, each behind its schema check; problems are logged, limited. */
 export function wireHubPushes(
   conn: FederationConnection,
-  log: (message: string) => void,
+  logProblem: (message: string) => void,
   handlers: PushHandlers,
 ): void {
+  const log = limitedLog(logProblem);
   for (const event of Object.keys(SCHEMAS) as (keyof FederationServerEvents)[]) {
     const handle = handlers[event] as (msg: unknown) => unknown;
     conn.on(

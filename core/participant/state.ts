@@ -1,14 +1,18 @@
 /**
  * The participant's observable state (the bridge's ParticipantState) with its subscribers, and
  * the local log: every entry is kept in memory (last 500) and appended to stateDir/participant.log
- * as one JSON line, so an organization can audit what its participant did.
+ * as one JSON line, so an organization can audit what its participant did. The file is rotated at
+ * LOG_FILE_MAX_BYTES (the previous one kept as participant.log.1): a participant that runs for
+ * months, or a hub that floods it with errors, cannot fill the disk.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BridgeEvent, ParticipantRoundRow, ParticipantState, TrainingProgress } from '../wire/bridge.ts';
 import type { LogEntry } from '../wire/protocol.ts';
 
 const MAX_LOGS = 500;
+/** participant.log is rotated past this size (the previous file is kept as participant.log.1). */
+export const LOG_FILE_MAX_BYTES = 8 * 1024 * 1024;
 
 /** A fresh state: nothing loaded, not connected. */
 export function initialState(approveUploads: boolean): ParticipantState {
@@ -35,14 +39,17 @@ export class StateStore {
   private state: ParticipantState;
   private readonly listeners = new Set<(event: BridgeEvent) => void>();
   private readonly logPath: string;
+  private logBytes: number;
 
   constructor(
     private readonly stateDir: string,
     approveUploads: boolean,
     private readonly echo?: (entry: LogEntry) => void,
+    private readonly logFileMaxBytes = LOG_FILE_MAX_BYTES,
   ) {
     mkdirSync(stateDir, { recursive: true });
     this.logPath = join(stateDir, 'participant.log');
+    this.logBytes = fileSize(this.logPath);
     this.state = initialState(approveUploads);
   }
 
@@ -93,7 +100,13 @@ export class StateStore {
     const logs = [...this.state.logs, entry].slice(-MAX_LOGS);
     this.state = { ...this.state, logs };
     try {
-      appendFileSync(this.logPath, JSON.stringify(entry) + '\n');
+      const line = JSON.stringify(entry) + '\n';
+      if (this.logBytes + Buffer.byteLength(line) > this.logFileMaxBytes) {
+        renameSync(this.logPath, `${this.logPath}.1`);
+        this.logBytes = 0;
+      }
+      appendFileSync(this.logPath, line);
+      this.logBytes += Buffer.byteLength(line);
     } catch {
       // A full or read-only disk must not stop training; the entry is still in memory.
     }
@@ -120,5 +133,14 @@ export class StateStore {
   /** Where the local files live. */
   dir(): string {
     return this.stateDir;
+  }
+}
+
+/** The size of a file, 0 when it does not exist yet. */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }
