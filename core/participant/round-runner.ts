@@ -19,6 +19,12 @@ import { updateMetrics } from './round-metrics.ts';
 import { trainAndEvaluate, type LocalRoundResult } from './round-training.ts';
 import { reportStatus, type RunnerContext } from './runner-context.ts';
 import type { SecAggSend } from './secagg-client.ts';
+import type {
+  SecAggInbox,
+  SecAggNeighbours,
+  SecAggRevealRequest,
+  SecAggSurvivors,
+} from '../wire/secagg-protocol.ts';
 import { SecAggRounds } from './secagg-rounds.ts';
 import { evaluateUnified } from './unified-eval.ts';
 import { localBudgetRefusal, protectUpdate, protectionNote } from './update-protection.ts';
@@ -107,23 +113,23 @@ export class RoundRunner {
   }
 
   /** secagg:neighbours */
-  onSecAggNeighbours(raw: unknown): void {
-    this.secagg.onNeighbours(raw);
+  onSecAggNeighbours(msg: SecAggNeighbours): void {
+    this.secagg.onNeighbours(msg);
   }
 
   /** secagg:inbox */
-  onSecAggInbox(raw: unknown): void {
-    this.secagg.onInbox(raw);
+  onSecAggInbox(msg: SecAggInbox): void {
+    this.secagg.onInbox(msg);
   }
 
   /** secagg:survivors */
-  onSecAggSurvivors(raw: unknown): void {
-    this.secagg.onSurvivors(raw);
+  onSecAggSurvivors(msg: SecAggSurvivors): void {
+    this.secagg.onSurvivors(msg);
   }
 
   /** secagg:reveal */
-  onSecAggReveal(raw: unknown): void {
-    this.secagg.onReveal(raw);
+  onSecAggReveal(msg: SecAggRevealRequest): void {
+    this.secagg.onReveal(msg);
   }
 
   /** Handles round:unified: evaluates the unified weights on the local test split and reports it. */

@@ -1,19 +1,18 @@
 /**
  * The secure-aggregation client phases of one job's rounds: starts a round's key phase (refusing
- * a malformed setup or untrusted identity keys), shows the announced identity roster when it
- * changes, and runs the hub's secagg pushes outside the training queue. Split from the round runner
- * so the runner only orchestrates; SecAggClient (secagg-client.ts) holds one round's cryptography.
+ * identity keys it cannot trust), shows the announced identity roster when it changes, and runs
+ * the hub's secagg pushes outside the training queue. The pushes arrive already checked against
+ * their schemas (hub-pushes.ts). Split from the round runner so the runner only orchestrates;
+ * SecAggClient (secagg-client.ts) holds one round's cryptography.
  */
-import type { z } from 'zod';
 import type { IdentityKeyPair } from '../crypto/identity.ts';
 import type { WeightManifest } from '../model/spec.ts';
 import type { RoundStart } from '../wire/protocol.ts';
-import {
-  secAggInboxSchema,
-  secAggNeighboursSchema,
-  secAggRevealRequestSchema,
-  secAggRoundSchema,
-  secAggSurvivorsSchema,
+import type {
+  SecAggInbox,
+  SecAggNeighbours,
+  SecAggRevealRequest,
+  SecAggSurvivors,
 } from '../wire/secagg-protocol.ts';
 import { errorText, isAbort } from './error-text.ts';
 import { SecAggClient, describeIdentities, type IdentityPins, type SecAggSend } from './secagg-client.ts';
@@ -29,20 +28,6 @@ export interface SecAggRoundsDeps {
   identity: () => IdentityKeyPair;
   /** Aborts when the runner stops: failures after that are not reported. */
   stopped: AbortSignal;
-}
-
-/** Checks a hub push against its schema; a malformed one is logged and dropped. */
-export function checkedPush<T>(
-  store: StateStore,
-  jobId: string,
-  schema: z.ZodType<T>,
-  msg: unknown,
-  what: string,
-): T | null {
-  const parsed = schema.safeParse(msg);
-  if (parsed.success) return parsed.data;
-  store.log('warn', `Ignored a malformed ${what} from the hub: ${parsed.error.issues[0]?.message}`, jobId);
-  return null;
 }
 
 /** The secure-aggregation state of one job: the current round's client and the pinned identity keys. */
@@ -63,11 +48,12 @@ export class SecAggRounds {
 
   /**
    * Starts the key phase of a secure-aggregation round at once; false (logged) when the round is
-   * refused: a malformed setup, or identity keys this participant cannot trust.
+   * refused: identity keys this participant cannot trust.
    */
   start(msg: RoundStart, send: SecAggSend): boolean {
     const { store, jobId } = this.deps;
-    const params = checkedPush(store, jobId, secAggRoundSchema, msg.secagg, 'secure-aggregation setup');
+    // The push was checked against its schema on arrival (hub-pushes.ts).
+    const params = msg.secagg;
     if (!params) return false;
     const n = this.deps.manifest.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0) + 1;
     let client: SecAggClient;
@@ -101,31 +87,23 @@ export class SecAggRounds {
   }
 
   /** secagg:neighbours */
-  onNeighbours(raw: unknown): void {
-    const msg = this.checked(secAggNeighboursSchema, raw, 'secagg:neighbours');
-    if (msg?.jobId === this.deps.jobId) this.step(msg.round, (c) => c.onNeighbours(msg));
+  onNeighbours(msg: SecAggNeighbours): void {
+    if (msg.jobId === this.deps.jobId) this.step(msg.round, (c) => c.onNeighbours(msg));
   }
 
   /** secagg:inbox */
-  onInbox(raw: unknown): void {
-    const msg = this.checked(secAggInboxSchema, raw, 'secagg:inbox');
-    if (msg?.jobId === this.deps.jobId) this.step(msg.round, (c) => c.onInbox(msg));
+  onInbox(msg: SecAggInbox): void {
+    if (msg.jobId === this.deps.jobId) this.step(msg.round, (c) => c.onInbox(msg));
   }
 
   /** secagg:survivors */
-  onSurvivors(raw: unknown): void {
-    const msg = this.checked(secAggSurvivorsSchema, raw, 'secagg:survivors');
-    if (msg?.jobId === this.deps.jobId) this.step(msg.round, (c) => c.onSurvivors(msg));
+  onSurvivors(msg: SecAggSurvivors): void {
+    if (msg.jobId === this.deps.jobId) this.step(msg.round, (c) => c.onSurvivors(msg));
   }
 
   /** secagg:reveal */
-  onReveal(raw: unknown): void {
-    const msg = this.checked(secAggRevealRequestSchema, raw, 'secagg:reveal');
-    if (msg?.jobId === this.deps.jobId) this.step(msg.round, (c) => c.onReveal(msg));
-  }
-
-  private checked<T>(schema: z.ZodType<T>, msg: unknown, what: string): T | null {
-    return checkedPush(this.deps.store, this.deps.jobId, schema, msg, what);
+  onReveal(msg: SecAggRevealRequest): void {
+    if (msg.jobId === this.deps.jobId) this.step(msg.round, (c) => c.onReveal(msg));
   }
 
   /** Runs one secure-aggregation step for `round` outside the training queue; failures are logged. */
