@@ -20,7 +20,7 @@ import { chromium as playwright } from 'playwright-core';
 import { TabEngines } from '../../cli/tab-engine.ts';
 import { startParticipantUi } from '../../cli/ui-server.ts';
 import { TAB_ENGINE_PAGE, TAB_ENGINE_SOCKET_PATH } from '../../core/wire/gpu-engine.ts';
-import { FakeEngine } from '../unit/cli/fake-ui-engine.ts';
+import { FakeEngine, sessionOf } from '../unit/cli/fake-ui-engine.ts';
 
 const chromium = findChromium();
 if (chromium === null) console.log(`gpu-backend-choice tests skipped: ${chromiumMissingReason()}`);
@@ -133,12 +133,7 @@ describe.skipIf(chromium === null)("the GPU engine page in the participant UI's 
       ],
     });
     try {
-      const res = await fetch(new URL('/session', ui.url), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ token: new URL(ui.url).searchParams.get('token') }),
-      });
-      const { session } = (await res.json()) as { session: string };
+      const { session } = await sessionOf(ui.url);
       // What the participant page's hidden frame loads (renderer/participant/bridge-client.ts).
       const frameUrl = `${new URL(ui.url).origin}${TAB_ENGINE_PAGE}#${new URLSearchParams({ token: session, path: TAB_ENGINE_SOCKET_PATH })}`;
       const openTab = async () => {

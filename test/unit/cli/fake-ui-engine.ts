@@ -1,6 +1,7 @@
-/** An in-memory participant engine for the `join --ui` server's tests. */
+/** An in-memory participant engine for the `join --ui` server's tests, and the page's token exchange. */
 import type { BridgeEvent, DataSource, ParticipantState } from '../../../core/wire/bridge.ts';
 import type { UiEngine } from '../../../cli/ui-server.ts';
+import { SESSION_PATH, type SessionResponse } from '../../../core/wire/bridge-socket.ts';
 import { initialState } from '../../../core/participant/state.ts';
 
 export const STATE: ParticipantState = initialState(false);
@@ -35,4 +36,19 @@ export class FakeEngine implements UiEngine {
   async decideUpload(round: number, approve: boolean) {
     this.calls.push(['decideUpload', round, approve]);
   }
+}
+
+/** POSTs a one-time token to the UI server's session endpoint, as the page does. */
+export function postSession(uiUrl: string, token: string | null): Promise<Response> {
+  return fetch(new URL(SESSION_PATH, uiUrl), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+}
+
+/** Trades the printed link's one-time token for a session, as the page does. */
+export async function sessionOf(uiUrl: string): Promise<SessionResponse> {
+  const res = await postSession(uiUrl, new URL(uiUrl).searchParams.get('token'));
+  return (await res.json()) as SessionResponse;
 }

@@ -19,7 +19,7 @@ import {
   type GpuEnvelope,
   type GpuReply,
 } from '../../../core/wire/gpu-engine.ts';
-import { FakeEngine } from './fake-ui-engine.ts';
+import { FakeEngine, sessionOf } from './fake-ui-engine.ts';
 
 let dir: string;
 let tabs: TabEngines;
@@ -27,12 +27,7 @@ let ui: Awaited<ReturnType<typeof startParticipantUi>>;
 const sockets: Socket[] = [];
 
 async function newSession(): Promise<string> {
-  const res = await fetch(new URL('/session', ui.url), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ token: new URL(ui.url).searchParams.get('token') }),
-  });
-  const answer = (await res.json()) as { session: string; gpuTab: boolean };
+  const answer = await sessionOf(ui.url);
   expect(answer.gpuTab).toBe(true); // the page is told to host the engine frame
   return answer.session;
 }

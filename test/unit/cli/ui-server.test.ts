@@ -6,20 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BridgeEvent } from '../../../core/wire/bridge.ts';
 import { startParticipantUi } from '../../../cli/ui-server.ts';
 import type { CallResult, UiClientEvents, UiServerEvents } from '../../../core/wire/bridge-socket.ts';
-import { FakeEngine, STATE } from './fake-ui-engine.ts';
+import { FakeEngine, STATE, postSession } from './fake-ui-engine.ts';
 
 let dir: string;
 let engine: FakeEngine;
 let ui: Awaited<ReturnType<typeof startParticipantUi>>;
 const sockets: Socket[] = [];
-
-async function session(url: string, token: string | null): Promise<Response> {
-  return fetch(new URL('/session', url), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ token }),
-  });
-}
 
 function connect(url: string, sessionId: string): Promise<Socket<UiServerEvents, UiClientEvents>> {
   const socket: Socket<UiServerEvents, UiClientEvents> = io(new URL(url).origin, {
@@ -57,13 +49,13 @@ describe('startParticipantUi', () => {
 
   it('refuses a wrong token and accepts the right one only once', async () => {
     const token = new URL(ui.url).searchParams.get('token');
-    expect((await session(ui.url, 'wrong-token-wrong-token-wrong')).status).toBe(403);
-    const first = await session(ui.url, token);
+    expect((await postSession(ui.url, 'wrong-token-wrong-token-wrong')).status).toBe(403);
+    const first = await postSession(ui.url, token);
     expect(first.status).toBe(200);
     const answer = (await first.json()) as { session: string; gpuTab: boolean };
     expect(answer.session.length).toBeGreaterThan(20);
     expect(answer.gpuTab).toBe(false); // no --gpu-tab: the page hosts no engine frame
-    expect((await session(ui.url, token)).status).toBe(403);
+    expect((await postSession(ui.url, token)).status).toBe(403);
   });
 
   it('refuses a socket without a valid session', async () => {
@@ -72,7 +64,7 @@ describe('startParticipantUi', () => {
 
   it('delegates bridge calls to the engine and checks their arguments', async () => {
     const token = new URL(ui.url).searchParams.get('token');
-    const { session: id } = (await (await session(ui.url, token)).json()) as { session: string };
+    const { session: id } = (await (await postSession(ui.url, token)).json()) as { session: string };
     const socket = await connect(ui.url, id);
     const state = (await socket.emitWithAck('bridge:call', { method: 'getState', args: [] })) as CallResult;
     expect(state).toEqual({ ok: true, value: STATE });
@@ -104,7 +96,7 @@ describe('startParticipantUi', () => {
 
   it('pushes engine events to the page', async () => {
     const token = new URL(ui.url).searchParams.get('token');
-    const { session: id } = (await (await session(ui.url, token)).json()) as { session: string };
+    const { session: id } = (await (await postSession(ui.url, token)).json()) as { session: string };
     const socket = await connect(ui.url, id);
     const got = new Promise<BridgeEvent>((resolve) => socket.once('bridge:event', resolve));
     const entry = { ts: new Date().toISOString(), level: 'info' as const, source: 'test', message: 'hello' };
